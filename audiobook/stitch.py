@@ -1,0 +1,440 @@
+"""Stitch: a Script and its clips -> one MP3 on disk, plus per-segment timings.
+
+    Script + [Clip] (mono 16-bit WAV, one rate) -> episode.mp3, [(start, end)]
+
+Steps:
+
+1. Check every clip before starting the encoder: reading order, one sample
+   rate, mono 16-bit PCM.  Finding a bad clip after ten minutes of encoding
+   would waste the ten minutes.
+2. Start one ffmpeg process that reads raw s16le mono PCM from stdin and
+   writes an MP3 (libmp3lame, Xing/LAME header so players know the exact
+   duration and encoder delay, no ID3: tagging is its own stage).
+3. Stream: lead-in silence, then each clip's frames read from disk in chunks,
+   with a pause before each clip chosen by :func:`pause_between` from the text
+   just spoken.  Only one chunk is ever in memory, whatever the length.
+4. Count every frame written; timings are frame counts divided by the rate,
+   so they are exact in the PCM we send (the MP3 decoder removes the encoder
+   delay and padding using the LAME header, so they stay exact in the file).
+
+The MP3 is written to a hidden temporary file next to ``out_path`` and renamed
+into place only when ffmpeg succeeded, so a failed or interrupted run never
+leaves a truncated episode behind.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, BinaryIO, cast
+
+from .errors import DependencyError, OutputError, StitchError
+from .models import QUOTE, Clip, Script, ScriptSegment
+
+log = logging.getLogger(__name__)
+
+#: environment variable naming the ffmpeg to use; beats PATH and imageio-ffmpeg
+FFMPEG_ENV = "AUDIOBOOK_FFMPEG"
+
+_FFMPEG_HINT = (
+    "install ffmpeg (pip install imageio-ffmpeg, or apt-get install ffmpeg), "
+    f"or set {FFMPEG_ENV} to the path of an ffmpeg executable"
+)
+
+#: frames read from a clip and written to ffmpeg at a time (~3 s at 22 kHz)
+_CHUNK_FRAMES = 1 << 16
+_SAMPLE_WIDTH = 2  # bytes: 16-bit PCM in, s16le to ffmpeg
+#: seconds to wait for ffmpeg to finish after the last frame; it encodes as we
+#: write, so only the last buffered second or so is left by then
+_FINISH_TIMEOUT = 120.0
+
+# Punctuation that decides the pause after a stretch of text.  Closing quotes
+# and brackets are skipped first: in `...ended.)` the full stop is what counts.
+_SENTENCE_END = ".!?…"
+_CLAUSE_END = ",;:—–-"
+_CLOSERS = "\"'”’»›)]}"
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Silences, in seconds, inserted between clips (see :func:`pause_between`)."""
+
+    lead_in: float = 0.3
+    """Before the first clip, so players that fade in do not clip the first word."""
+    tail: float = 0.7
+    """After the last clip, so the episode does not end abruptly."""
+    clause: float = 0.2
+    """After text ending in a comma, semicolon, colon or dash (a beat mid-sentence)."""
+    sentence: float = 0.35
+    """After text ending a sentence (. ! ? …), and between parts of one segment."""
+    paragraph: float = 0.75
+    """Between paragraphs."""
+    headline: float = 1.0
+    """After paragraph 0 when it is the headline (it equals the script's title)."""
+    quote: float = 0.1
+    """Extra beat added inside a paragraph when the voice enters or leaves a quote."""
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not value >= 0:  # also catches NaN
+                raise ValueError(f"pause {name} must be >= 0 seconds, not {value!r}")
+
+
+DEFAULT_PAUSES = Pauses()
+
+
+def pause_between(
+    prev: ScriptSegment | None,
+    next: ScriptSegment | None,
+    *,
+    same_segment: bool = False,
+    after_headline: bool = False,
+    pauses: Pauses = DEFAULT_PAUSES,
+) -> float:
+    """Seconds of silence between what was just spoken and what comes next.
+
+    ``prev`` is the segment whose clip just ended (None at the very start),
+    ``next`` the segment whose clip comes next (None at the very end).  When
+    both clips are parts of one segment (``same_segment``), the synthesis
+    stage split it at a sentence end, so the pause is a sentence pause.
+    Otherwise, in order:
+
+    * new paragraph: ``headline`` if ``after_headline``, else ``paragraph``;
+    * same paragraph: by the last punctuation of ``prev.text`` (closing quotes
+      and brackets skipped): ``sentence`` after . ! ? …, ``clause`` after
+      , ; : or a dash, nothing when the text runs on (``He called it`` ->
+      ``“a disgrace”``); plus ``quote`` when one of the two is a quote and
+      the other is not, since the change of voice needs a breath.
+    """
+    if prev is None:
+        return pauses.lead_in
+    if next is None:
+        return pauses.tail
+    if same_segment:
+        return pauses.sentence
+    if next.paragraph != prev.paragraph:
+        return pauses.headline if after_headline else pauses.paragraph
+    gap = _punctuation_pause(prev.text, pauses)
+    if (prev.kind == QUOTE) != (next.kind == QUOTE):
+        gap += pauses.quote
+    return gap
+
+
+def _punctuation_pause(text: str, pauses: Pauses) -> float:
+    """The pause the last punctuation mark of ``text`` asks for."""
+    tail = text.rstrip().rstrip(_CLOSERS + " ")
+    if not tail:
+        return 0.0
+    if tail[-1] in _SENTENCE_END:
+        return pauses.sentence
+    if tail[-1] in _CLAUSE_END:
+        return pauses.clause
+    return 0.0
+
+
+def is_headline(script: Script) -> bool:
+    """True when paragraph 0 is the title read aloud (whitespace ignored)."""
+    paragraphs = script.paragraphs
+    if not paragraphs or not script.title:
+        return False
+    return " ".join(paragraphs[0].split()) == " ".join(script.title.split())
+
+
+# --- ffmpeg ------------------------------------------------------------------
+
+
+def find_ffmpeg() -> str:
+    """Path of the ffmpeg to run.
+
+    ``$AUDIOBOOK_FFMPEG`` first (a path, or a name looked up on PATH), then
+    ``ffmpeg`` on PATH, then the binary shipped by imageio-ffmpeg.  The
+    search is cached; the override is re-read on each call since it is cheap
+    and tests change it.
+    """
+    override = os.environ.get(FFMPEG_ENV)
+    if override:
+        found = shutil.which(override)
+        if not found:
+            raise DependencyError(
+                f"{FFMPEG_ENV}={override!r} is not an executable ffmpeg",
+                hint=f"point {FFMPEG_ENV} at an ffmpeg binary, or unset it",
+            )
+        return found
+    return _search_ffmpeg()
+
+
+@functools.lru_cache(maxsize=1)
+def _search_ffmpeg() -> str:
+    found = shutil.which("ffmpeg")
+    if found:
+        log.debug("using ffmpeg on PATH: %s", found)
+        return found
+    try:
+        # imported here: it is optional, and importing it costs start-up time
+        import imageio_ffmpeg
+
+        found = imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError, OSError) as exc:
+        raise DependencyError("ffmpeg was not found", hint=_FFMPEG_HINT) from exc
+    log.debug("using ffmpeg from imageio-ffmpeg: %s", found)
+    return found
+
+
+def _ffmpeg_command(
+    ffmpeg: str, in_rate: int, out_path: Path, bitrate: str, sample_rate: int
+) -> list[str]:
+    return [
+        ffmpeg, "-hide_banner", "-nostats", "-loglevel", "error",
+        "-f", "s16le", "-ar", str(in_rate), "-ac", "1", "-i", "pipe:0",
+        "-c:a", "libmp3lame", "-b:a", bitrate, "-ar", str(sample_rate), "-ac", "1",
+        # the Xing/LAME header carries the frame count and encoder delay, which
+        # is what makes the decoded duration match the frames we sent
+        "-write_xing", "1",
+        # no tags from ffmpeg (not even "encoder=Lavf"): tag.py owns them
+        "-id3v2_version", "0", "-write_id3v1", "0", "-map_metadata", "-1",
+        "-f", "mp3", "-y", str(out_path),
+    ]
+
+
+# --- clips -------------------------------------------------------------------
+
+
+def _check_clips(script: Script, clips: Sequence[Clip]) -> tuple[int, list[int]]:
+    """The common sample rate and the real frame count of each clip.
+
+    Raises StitchError for clips out of order, at mixed rates, or not mono
+    16-bit PCM, before any encoding starts.
+    """
+    import wave  # lazy: only stitching needs it
+
+    if not clips:
+        raise StitchError(
+            "there are no clips to stitch", hint="the script has nothing speakable"
+        )
+    rates = sorted({c.rate for c in clips})
+    if len(rates) > 1:
+        raise StitchError(
+            f"clips have different sample rates: {', '.join(map(str, rates))} Hz",
+            hint="synthesise all clips with one engine, or clear the clip cache",
+        )
+    rate = rates[0]
+    frames: list[int] = []
+    prev_key = (-1, -1)
+    for clip in clips:
+        key = (clip.segment, clip.part)
+        if not 0 <= clip.segment < len(script.segments) or key <= prev_key:
+            raise StitchError(
+                f"clip {clip.path} (segment {clip.segment}, part {clip.part}) "
+                "is out of reading order or names no segment of the script",
+                hint="re-run synthesis for this script",
+            )
+        prev_key = key
+        try:
+            with wave.open(str(clip.path), "rb") as w:
+                shape = (w.getnchannels(), w.getsampwidth(), w.getframerate())
+                nframes = w.getnframes()
+        except (OSError, EOFError, wave.Error) as exc:
+            raise StitchError(
+                f"cannot read clip {clip.path}: {exc}",
+                hint="re-run synthesis, or clear the clip cache",
+            ) from exc
+        if shape != (1, _SAMPLE_WIDTH, rate):
+            raise StitchError(
+                f"clip {clip.path} is {shape[0]} channel(s), {8 * shape[1]}-bit, "
+                f"{shape[2]} Hz; expected mono 16-bit at {rate} Hz",
+                hint="re-run synthesis, or clear the clip cache",
+            )
+        if nframes != clip.frames:
+            log.warning(
+                "clip %s has %d frames, not the %d recorded; using the file",
+                clip.path, nframes, clip.frames,
+            )
+        frames.append(nframes)
+    return rate, frames
+
+
+def _copy_clip(path: Path, sink: BinaryIO) -> int:
+    """Write the clip's frames to ``sink`` in chunks; return how many were written.
+
+    The count, not the header, feeds the timings: a file cut short on disk
+    then still gives timings that match the audio.
+    """
+    import wave
+
+    written = 0
+    try:
+        with wave.open(str(path), "rb") as w:
+            while chunk := w.readframes(_CHUNK_FRAMES):
+                # errors writing to ffmpeg (BrokenPipeError) pass through: the
+                # caller reports them with ffmpeg's own message
+                sink.write(chunk)
+                written += len(chunk) // _SAMPLE_WIDTH
+    except (EOFError, wave.Error, FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        raise StitchError(
+            f"cannot read clip {path}: {exc}", hint="re-run synthesis, or clear the clip cache"
+        ) from exc
+    return written
+
+
+def _write_silence(sink: BinaryIO, frames: int) -> None:
+    zeros = bytes(_SAMPLE_WIDTH * min(frames, _CHUNK_FRAMES))
+    while frames > 0:
+        n = min(frames, _CHUNK_FRAMES)
+        sink.write(zeros[: n * _SAMPLE_WIDTH])
+        frames -= n
+
+
+# --- the stage ---------------------------------------------------------------
+
+
+def stitch(
+    script: Script,
+    clips: Sequence[Clip],
+    out_path: Path,
+    *,
+    bitrate: str = "96k",
+    sample_rate: int = 44100,
+    pauses: Pauses | None = None,
+) -> list[tuple[float, float]]:
+    """Encode the clips, with pauses, into one MP3 at ``out_path``.
+
+    ``clips`` are in reading order; a segment may have several (``part``) or
+    none.  Returns one ``(start, end)`` in seconds per script segment; a
+    segment without clips gets a zero-length timing where the audio of the
+    segments before it ends.
+    """
+    pauses = pauses or DEFAULT_PAUSES
+    out_path = Path(out_path)
+    if not out_path.parent.is_dir():
+        raise OutputError(
+            f"cannot write {out_path}: folder {out_path.parent} does not exist",
+            hint="create the folder or choose another output path",
+        )
+    rate, frame_counts = _check_clips(script, clips)
+    ffmpeg = find_ffmpeg()
+    partial = out_path.with_name(f".{out_path.name}.{os.getpid()}.part")
+    cmd = _ffmpeg_command(ffmpeg, rate, partial, bitrate, sample_rate)
+    log.debug("running %s", " ".join(cmd))
+
+    import tempfile  # lazy, like the rest of the encoding machinery
+
+    with tempfile.TemporaryFile() as errlog:
+        # stderr goes to a file, not a pipe: an unread pipe that fills up
+        # would block ffmpeg, and us behind it
+        try:
+            proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errlog
+            )
+        except OSError as exc:
+            raise DependencyError(f"cannot run {ffmpeg}: {exc}", hint=_FFMPEG_HINT) from exc
+        try:
+            stdin = cast(BinaryIO, proc.stdin)
+            broken = False
+            try:
+                timings, total = _stream(script, clips, frame_counts, rate, stdin, pauses)
+                stdin.close()
+            except BrokenPipeError:
+                broken = True  # ffmpeg died: its exit code and stderr say why, below
+            returncode = proc.wait(timeout=_FINISH_TIMEOUT)
+            if returncode != 0 or broken:
+                raise StitchError(
+                    f"ffmpeg failed (exit {returncode}): {_last_line(errlog)}",
+                    hint="check that the output folder is writable and this ffmpeg "
+                    "can encode MP3 (libmp3lame); --debug shows the command",
+                )
+            if not partial.exists() or partial.stat().st_size == 0:
+                raise StitchError(
+                    "ffmpeg exited normally but wrote no audio",
+                    hint="run with --debug to see the ffmpeg command",
+                )
+            os.replace(partial, out_path)
+        except subprocess.TimeoutExpired as exc:
+            raise StitchError(
+                f"ffmpeg did not finish within {_FINISH_TIMEOUT:.0f} s",
+                hint="check the machine is not out of memory or disk space",
+            ) from exc
+        finally:
+            # on any way out (error, KeyboardInterrupt) leave no ffmpeg running
+            # and no half-written file behind
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            if proc.stdin and not proc.stdin.closed:
+                try:
+                    proc.stdin.close()
+                except BrokenPipeError:
+                    pass
+            partial.unlink(missing_ok=True)
+
+    log.info(
+        "stitched %d clips into %s: %.1f s of audio", len(clips), out_path, total / rate
+    )
+    return timings
+
+
+def _stream(
+    script: Script,
+    clips: Sequence[Clip],
+    frame_counts: Sequence[int],
+    rate: int,
+    sink: BinaryIO,
+    pauses: Pauses,
+) -> tuple[list[tuple[float, float]], int]:
+    """Write pauses and clips to ``sink``; return per-segment timings and total frames."""
+    headline = is_headline(script)
+    spans: list[list[int] | None] = [None] * len(script.segments)
+    pos = 0  # frames written so far
+    prev: Clip | None = None
+
+    def silence(seconds: float) -> None:
+        nonlocal pos
+        n = round(seconds * rate)
+        _write_silence(sink, n)
+        pos += n
+
+    for clip, nframes in zip(clips, frame_counts):
+        seg = script.segments[clip.segment]
+        prev_seg = script.segments[prev.segment] if prev else None
+        silence(
+            pause_between(
+                prev_seg,
+                seg,
+                same_segment=prev is not None and prev.segment == clip.segment,
+                after_headline=headline and prev_seg is not None and prev_seg.paragraph == 0,
+                pauses=pauses,
+            )
+        )
+        span = spans[clip.segment]
+        if span is None:
+            spans[clip.segment] = span = [pos, pos]
+        written = _copy_clip(clip.path, sink)
+        if written != nframes:
+            log.warning("clip %s gave %d frames, not %d", clip.path, written, nframes)
+        pos += written
+        span[1] = pos
+        prev = clip
+    silence(pause_between(script.segments[prev.segment] if prev else None, None, pauses=pauses))
+
+    # Segments with nothing to say sit where the audio before them ended.
+    timings: list[tuple[float, float]] = []
+    last_end = 0
+    for span in spans:
+        if span is None:
+            span = [last_end, last_end]
+        last_end = span[1]
+        timings.append((span[0] / rate, span[1] / rate))
+    return timings, pos
+
+
+def _last_line(errlog: IO[bytes]) -> str:
+    errlog.seek(0)
+    text = errlog.read().decode("utf-8", "replace")
+    if text.strip():
+        log.debug("ffmpeg stderr:\n%s", text)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no error message"

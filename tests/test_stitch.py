@@ -1,0 +1,401 @@
+"""Stitching: pause rules, and real ffmpeg encodes checked by decoding them again."""
+from __future__ import annotations
+
+import stat
+import subprocess
+import wave
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audiobook import stitch as stitch_mod
+from audiobook.errors import DependencyError, OutputError, StitchError
+from audiobook.models import NARRATION, QUOTE, Clip, Script, ScriptSegment
+from audiobook.stitch import Pauses, find_ffmpeg, is_headline, pause_between, stitch
+
+RATE = 22050
+P = Pauses()
+
+
+def seg(text: str, paragraph: int = 0, kind: str = NARRATION) -> ScriptSegment:
+    if kind == QUOTE:
+        return ScriptSegment(QUOTE, text, paragraph, "quote-1", open="“", close="”")
+    return ScriptSegment(NARRATION, text, paragraph, "narrator")
+
+
+def write_clip(
+    path: Path, seconds: float, *, segment: int, part: int = 0, rate: int = RATE,
+    freq: float = 440.0, channels: int = 1,
+) -> Clip:
+    """A WAV of a steady tone: easy to find again in the decoded MP3."""
+    n = round(seconds * rate)
+    t = np.arange(n) / rate
+    samples = (0.5 * 32767 * np.sin(2 * np.pi * freq * t)).astype("<i2")
+    if channels == 2:
+        samples = np.repeat(samples, 2)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(samples.tobytes())
+    return Clip(segment=segment, part=part, path=path, rate=rate, frames=n)
+
+
+def decode(mp3: Path, rate: int = RATE) -> np.ndarray:
+    """The MP3 decoded by ffmpeg to mono s16 at ``rate`` (there is no ffprobe)."""
+    out = subprocess.run(
+        [find_ffmpeg(), "-v", "error", "-i", str(mp3), "-f", "s16le", "-ac", "1",
+         "-ar", str(rate), "pipe:1"],
+        check=True, capture_output=True,
+    ).stdout
+    return np.frombuffer(out, dtype="<i2").astype(np.float64)
+
+
+def bursts(audio: np.ndarray, rate: int = RATE) -> list[tuple[float, float]]:
+    """(start, end) seconds of each stretch of sound, by RMS over 5 ms windows."""
+    win = rate // 200
+    n = len(audio) // win
+    rms = np.sqrt((audio[: n * win].reshape(n, win) ** 2).mean(axis=1))
+    loud = rms > 0.1 * 0.5 * 32767
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], loud.astype(int), [0]])))
+    return [(a * win / rate, b * win / rate) for a, b in zip(edges[::2], edges[1::2])]
+
+
+@pytest.fixture(autouse=True)
+def _no_ffmpeg_override(monkeypatch):
+    monkeypatch.delenv("AUDIOBOOK_FFMPEG", raising=False)
+
+
+# --- pause_between -----------------------------------------------------------
+
+
+def test_lead_in_and_tail():
+    assert pause_between(None, seg("Hello.")) == P.lead_in == 0.3
+    assert pause_between(seg("Hello."), None) == P.tail == 0.7
+
+
+def test_parts_of_one_segment_are_sentences():
+    s = seg("One. Two,")
+    assert pause_between(s, s, same_segment=True) == P.sentence == 0.35
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("It rained.", P.sentence),
+        ("Did it rain?", P.sentence),
+        ("It rained!", P.sentence),
+        ("It rained…", P.sentence),
+        ("It rained (briefly.)", P.sentence),
+        ("It rained,", P.clause),
+        ("It rained;", P.clause),
+        ("It rained: ", P.clause),
+        ("It rained —", P.clause),
+        ("It rained –", P.clause),
+        ("He called it ", 0.0),
+        ("", 0.0),
+    ],
+)
+def test_same_paragraph_follows_punctuation(text, expected):
+    assert pause_between(seg(text), seg("next")) == pytest.approx(expected)
+
+
+def test_entering_and_leaving_a_quote_adds_a_beat():
+    # “We are,” he said, “ready.” -> comma + quote beat on both sides
+    we_are, he_said, ready = seg("We are,", kind=QUOTE), seg(" he said, "), seg("ready.", kind=QUOTE)
+    assert pause_between(we_are, he_said) == pytest.approx(P.clause + P.quote)
+    assert pause_between(he_said, ready) == pytest.approx(P.clause + P.quote)
+    # He called it “a disgrace” and left. -> no punctuation, only the beat
+    assert pause_between(seg("He called it "), seg("a disgrace", kind=QUOTE)) == pytest.approx(P.quote)
+    # two quotes in a row: no change of voice kind, no beat
+    assert pause_between(seg("Yes.", kind=QUOTE), seg("No.", kind=QUOTE)) == pytest.approx(P.sentence)
+
+
+def test_paragraphs_and_headline():
+    a, b = seg("End of one,", 0, QUOTE), seg("Start", 1)
+    assert pause_between(a, b) == P.paragraph == 0.75
+    assert pause_between(a, b, after_headline=True) == P.headline == 1.0
+
+
+def test_negative_pause_is_refused():
+    with pytest.raises(ValueError, match="tail"):
+        Pauses(tail=-1)
+
+
+def test_custom_pauses():
+    fast = Pauses(sentence=0.1, quote=0.0)
+    assert pause_between(seg("A."), seg("b", kind=QUOTE), pauses=fast) == pytest.approx(0.1)
+
+
+def test_is_headline():
+    segs = (seg("Storm  hits\ncoast"), seg("It rained.", 1))
+    assert is_headline(Script("Storm hits coast", segs))
+    assert not is_headline(Script("Something else", segs))
+
+
+# --- find_ffmpeg -------------------------------------------------------------
+
+
+def test_override_pointing_nowhere_is_a_dependency_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("AUDIOBOOK_FFMPEG", str(tmp_path / "no-such-ffmpeg"))
+    with pytest.raises(DependencyError) as info:
+        find_ffmpeg()
+    assert "AUDIOBOOK_FFMPEG" in info.value.hint
+
+
+def test_missing_ffmpeg_everywhere(monkeypatch):
+    import imageio_ffmpeg
+
+    def nothing(*args, **kwargs):
+        raise RuntimeError("no ffmpeg")
+
+    stitch_mod._search_ffmpeg.cache_clear()
+    monkeypatch.setattr(stitch_mod.shutil, "which", lambda name: None)
+    monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", nothing)
+    try:
+        with pytest.raises(DependencyError) as info:
+            find_ffmpeg()
+        assert "pip install imageio-ffmpeg" in info.value.hint
+    finally:
+        stitch_mod._search_ffmpeg.cache_clear()
+
+
+def test_ffmpeg_is_found_and_cached():
+    stitch_mod._search_ffmpeg.cache_clear()
+    first = find_ffmpeg()
+    assert Path(first).is_file()
+    assert find_ffmpeg() == first
+    assert stitch_mod._search_ffmpeg.cache_info().hits >= 1
+
+
+# --- stitch, through the real ffmpeg ----------------------------------------
+
+
+@pytest.fixture
+def episode(tmp_path):
+    """A headline, a paragraph with a quote split around 'he said', a blank
+    segment, and a last paragraph; returns (script, clips, expected timings)."""
+    segments = (
+        seg("Storm hits coast", 0),                      # 0 headline
+        seg("We are,", 1, QUOTE),                        # 1
+        seg(" he said, ", 1),                            # 2
+        seg("ready. Truly ready.", 1, QUOTE),            # 3: two parts
+        seg("—", 2),                                     # 4: nothing speakable
+        seg("The end.", 3),                              # 5
+    )
+    script = Script("Storm hits coast", segments)
+    lengths = [(0, 0, 1.0), (1, 0, 0.5), (2, 0, 0.6), (3, 0, 0.4), (3, 1, 0.7), (5, 0, 0.8)]
+    clips = [
+        write_clip(tmp_path / f"c{i}.wav", secs, segment=s, part=p, freq=300 + 100 * i)
+        for i, (s, p, secs) in enumerate(lengths)
+    ]
+    # Worked out by hand from the pause rules, not with pause_between.
+    t0 = 0.3
+    expected = [(t0, t0 + 1.0)]
+    t = t0 + 1.0 + 1.0                                  # headline pause
+    expected.append((t, t + 0.5)); t += 0.5 + 0.2 + 0.1  # "We are," -> comma + quote
+    expected.append((t, t + 0.6)); t += 0.6 + 0.2 + 0.1  # " he said, " -> comma + quote
+    expected.append((t, t + 0.4 + 0.35 + 0.7)); t += 0.4 + 0.35 + 0.7
+    expected.append((t, t))                             # silent segment
+    t += 0.75                                           # new paragraph
+    expected.append((t, t + 0.8)); t += 0.8
+    return script, clips, expected, t + 0.7
+
+
+def test_stitch_timings_and_duration(episode, tmp_path):
+    script, clips, expected, total = episode
+    out = tmp_path / "episode.mp3"
+    timings = stitch(script, clips, out)
+
+    assert len(timings) == len(script.segments)
+    for got, want in zip(timings, expected):
+        assert got == pytest.approx(want, abs=1e-4)
+    starts = [a for a, _ in timings]
+    assert starts == sorted(starts) and all(a <= b for a, b in timings)
+
+    # The decoded MP3 is as long as the frames we sent: ffmpeg's decoder
+    # removes the encoder delay/padding using the LAME header (-write_xing 1).
+    audio = decode(out)
+    assert len(audio) / RATE == pytest.approx(total, abs=0.05)
+
+    # mutagen ignores ffmpeg's "Lavc" LAME header, so it counts the ~30 ms of
+    # delay and padding too; still within 50 ms.
+    from mutagen.mp3 import MP3
+
+    mp3 = MP3(out)
+    assert mp3.info.length == pytest.approx(total, abs=0.05)
+    assert (mp3.info.sample_rate, mp3.info.channels, mp3.info.bitrate) == (44100, 1, 96000)
+    assert mp3.tags is None  # no ID3 from ffmpeg; tagging is its own stage
+    assert not out.read_bytes()[-128:].startswith(b"TAG")
+
+    # The tones are where the timings say (segment 3 is two bursts).
+    found = bursts(audio)
+    spoken = [timings[i] for i in (0, 1, 2)] + [
+        (timings[3][0], timings[3][0] + 0.4), (timings[3][1] - 0.7, timings[3][1]), timings[5],
+    ]
+    assert len(found) == len(spoken)
+    for (a, b), (want_a, want_b) in zip(found, spoken):
+        assert a == pytest.approx(want_a, abs=0.02)
+        assert b == pytest.approx(want_b, abs=0.02)
+
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == []
+
+
+def test_stitch_bitrate_and_rate_options(episode, tmp_path):
+    script, clips, _, total = episode
+    out = tmp_path / "low.mp3"
+    stitch(script, clips, out, bitrate="64k", sample_rate=22050, pauses=Pauses(tail=0.0))
+    from mutagen.mp3 import MP3
+
+    info = MP3(out).info
+    assert info.sample_rate == 22050
+    assert info.bitrate == pytest.approx(64000, rel=0.01)  # mutagen estimates it
+    assert len(decode(out)) / RATE == pytest.approx(total - 0.7, abs=0.05)
+
+
+def test_stitch_overwrites_existing_file(episode, tmp_path):
+    script, clips, _, _ = episode
+    out = tmp_path / "episode.mp3"
+    out.write_bytes(b"old")
+    stitch(script, clips, out)
+    assert out.stat().st_size > 1000
+
+
+def test_mixed_sample_rates_are_refused(tmp_path):
+    script = Script("t", (seg("One."), seg("Two.")))
+    clips = [
+        write_clip(tmp_path / "a.wav", 0.2, segment=0),
+        write_clip(tmp_path / "b.wav", 0.2, segment=1, rate=24000),
+    ]
+    with pytest.raises(StitchError, match="different sample rates"):
+        stitch(script, clips, tmp_path / "x.mp3")
+    assert not (tmp_path / "x.mp3").exists()
+
+
+def test_header_rate_must_match_clip(tmp_path):
+    clip = replace(write_clip(tmp_path / "a.wav", 0.2, segment=0, rate=16000), rate=RATE)
+    with pytest.raises(StitchError, match="16000 Hz"):
+        stitch(Script("t", (seg("One."),)), [clip], tmp_path / "x.mp3")
+
+
+def test_stereo_clip_is_refused(tmp_path):
+    clip = write_clip(tmp_path / "a.wav", 0.2, segment=0, channels=2)
+    with pytest.raises(StitchError, match="2 channel"):
+        stitch(Script("t", (seg("One."),)), [clip], tmp_path / "x.mp3")
+
+
+def test_missing_or_broken_clip(tmp_path):
+    script = Script("t", (seg("One."),))
+    with pytest.raises(StitchError, match="cannot read clip"):
+        stitch(script, [Clip(0, 0, tmp_path / "gone.wav", RATE, 10)], tmp_path / "x.mp3")
+    (tmp_path / "junk.wav").write_bytes(b"not a wav at all")
+    with pytest.raises(StitchError, match="cannot read clip"):
+        stitch(script, [Clip(0, 0, tmp_path / "junk.wav", RATE, 10)], tmp_path / "x.mp3")
+
+
+def test_clips_out_of_order_or_unknown_segment(tmp_path):
+    script = Script("t", (seg("One."), seg("Two.")))
+    a = write_clip(tmp_path / "a.wav", 0.1, segment=1)
+    b = write_clip(tmp_path / "b.wav", 0.1, segment=0)
+    with pytest.raises(StitchError, match="reading order"):
+        stitch(script, [a, b], tmp_path / "x.mp3")
+    with pytest.raises(StitchError, match="reading order"):
+        stitch(script, [replace(a, segment=7)], tmp_path / "x.mp3")
+
+
+def test_no_clips(tmp_path):
+    with pytest.raises(StitchError, match="no clips"):
+        stitch(Script("t", (seg("—"),)), [], tmp_path / "x.mp3")
+
+
+def test_missing_output_folder(episode, tmp_path):
+    script, clips, _, _ = episode
+    with pytest.raises(OutputError):
+        stitch(script, clips, tmp_path / "nope" / "x.mp3")
+
+
+def test_ffmpeg_failure_is_a_stitch_error(episode, tmp_path, monkeypatch):
+    """A fake ffmpeg that reads a little, complains and dies mid-stream."""
+    script, clips, _, _ = episode
+    fake = tmp_path / "fake-ffmpeg"
+    fake.write_text(
+        "#!/bin/sh\nhead -c 1000 >/dev/null\necho 'some noise' >&2\n"
+        "echo 'Encoder exploded' >&2\nexit 3\n"
+    )
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("AUDIOBOOK_FFMPEG", str(fake))
+    out = tmp_path / "x.mp3"
+    with pytest.raises(StitchError) as info:
+        stitch(script, clips, out)
+    assert "Encoder exploded" in info.value.message
+    assert "exit 3" in info.value.message
+    assert info.value.hint
+    assert not out.exists()
+    assert [p for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_bad_encoder_option_is_a_stitch_error(episode, tmp_path):
+    script, clips, _, _ = episode
+    out = tmp_path / "x.mp3"
+    with pytest.raises(StitchError, match="ffmpeg failed"):
+        stitch(script, clips, out, bitrate="lots")
+    assert not out.exists()
+    assert [p for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_interrupt_kills_ffmpeg_and_cleans_up(episode, tmp_path, monkeypatch):
+    script, clips, _, _ = episode
+    procs = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args, **kwargs):
+        procs.append(real_popen(*args, **kwargs))
+        return procs[-1]
+
+    calls = []
+    real_copy = stitch_mod._copy_clip
+
+    def copy_then_interrupt(path, sink):
+        calls.append(path)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_copy(path, sink)
+
+    monkeypatch.setattr(stitch_mod.subprocess, "Popen", recording_popen)
+    monkeypatch.setattr(stitch_mod, "_copy_clip", copy_then_interrupt)
+    out = tmp_path / "x.mp3"
+    with pytest.raises(KeyboardInterrupt):
+        stitch(script, clips, out)
+    assert len(procs) == 1 and procs[0].returncode is not None
+    assert not out.exists()
+    assert [p for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_clip_vanishing_mid_stream(episode, tmp_path, monkeypatch):
+    """A clip deleted after the checks but before its turn: StitchError, no debris."""
+    script, clips, _, _ = episode
+    real_check = stitch_mod._check_clips
+
+    def check_then_delete(script, clips):
+        result = real_check(script, clips)
+        clips[-1].path.unlink()
+        return result
+
+    monkeypatch.setattr(stitch_mod, "_check_clips", check_then_delete)
+    out = tmp_path / "x.mp3"
+    with pytest.raises(StitchError, match="cannot read clip"):
+        stitch(script, clips, out)
+    assert not out.exists()
+    assert [p for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_truncated_clip_timings_follow_the_audio(tmp_path):
+    """A WAV whose header promises more frames than it holds."""
+    clip = write_clip(tmp_path / "a.wav", 1.0, segment=0)
+    data = clip.path.read_bytes()
+    clip.path.write_bytes(data[: len(data) - RATE])  # drop 0.5 s of samples
+    timings = stitch(Script("t", (seg("One."),)), [clip], tmp_path / "x.mp3")
+    assert timings == [pytest.approx((0.3, 0.8), abs=1e-3)]
+    assert len(decode(tmp_path / "x.mp3")) / RATE == pytest.approx(1.5, abs=0.05)
