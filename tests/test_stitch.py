@@ -15,6 +15,8 @@ from audiobook.errors import DependencyError, OutputError, StitchError
 from audiobook.models import NARRATION, QUOTE, Clip, Script, ScriptSegment
 from audiobook.stitch import Pauses, find_ffmpeg, is_headline, pause_between, stitch
 
+from .audio_tools import decode
+
 RATE = 22050
 P = Pauses()
 
@@ -41,16 +43,6 @@ def write_clip(
         w.setframerate(rate)
         w.writeframes(samples.tobytes())
     return Clip(segment=segment, part=part, path=path, rate=rate, frames=n)
-
-
-def decode(mp3: Path, rate: int = RATE) -> np.ndarray:
-    """The MP3 decoded by ffmpeg to mono s16 at ``rate`` (there is no ffprobe)."""
-    out = subprocess.run(
-        [find_ffmpeg(), "-v", "error", "-i", str(mp3), "-f", "s16le", "-ac", "1",
-         "-ar", str(rate), "pipe:1"],
-        check=True, capture_output=True,
-    ).stdout
-    return np.frombuffer(out, dtype="<i2").astype(np.float64)
 
 
 def bursts(audio: np.ndarray, rate: int = RATE) -> list[tuple[float, float]]:

@@ -1,0 +1,557 @@
+"""Voiced segments -> checked clips, in worker processes, through a clip cache.
+
+    Script -plan-> [Utterance] -synthesize-> [Clip] (mono 16-bit WAV files)
+
+``plan`` steps: skip segments with nothing speakable; split each segment into
+sentences (not after "Mr.", initials, "e.g." or inside "2.5"); split sentences
+over MAX_CHARS at ; : dashes , or spaces; pass each through ``spoken`` (the
+speech normalisation hook).
+
+``synthesize`` steps: key every utterance by engine, voice and text; take
+cache hits as they are; send the rest to spawn-started workers that each own
+one engine; every clip is checked (exists, decodes, converted to mono 16-bit at
+the engine's rate, trimmed of silence, not silent, long enough for its words)
+before it is renamed into the cache.  A worker that fails, hangs past the
+task's timeout or dies is killed and replaced and the utterance retried; after
+``attempts`` failures the run stops with SynthesisError.
+
+Workers are spawned, never forked: a forked copy of an initialised speech
+library hangs.  Their stdout goes to /dev/null because pyttsx3 prints there.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+from collections import deque
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .errors import AudiobookError, DependencyError, InputError, ProfileError, SynthesisError
+from .models import Clip, Script, Utterance, VoiceSettings
+
+log = logging.getLogger(__name__)
+
+#: no utterance is longer than this many characters; eSpeak slows down
+#: quadratically on long inputs and pyttsx3 crashes on very long ones
+MAX_CHARS = 400
+#: bump when the way clips are made or stored changes: old cache entries then miss
+CLIP_FORMAT = "clip-1 mono s16 wav, trimmed at -45 dBFS with 30 ms margin"
+#: below this level (peak of a 10 ms window) audio counts as silence
+SILENCE_DBFS = -45.0
+#: silence kept before and after the speech, in seconds
+MARGIN = 0.030
+#: a clip shorter than this share of the time its words need at the voice's rate is broken
+MIN_LENGTH_SHARE = 0.25
+#: seconds a freshly spawned worker may take to build its engine
+STARTUP_TIMEOUT = 60.0
+
+Progress = Callable[[int, int], None]
+
+# --- plan: segments -> utterances --------------------------------------------------
+
+_SPEAKABLE = re.compile(r"[^\W_]")
+_WORD = re.compile(r"[^\W_]+(?:['’.,][^\W_]+)*")
+# Sentence-final punctuation, then closing quotes/brackets, then space or the end.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|$)")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st prof sr jr rev gen sen rep gov lt col capt sgt mt ft vs e.g i.e cf approx".split()
+)
+# Abbreviations that are only abbreviations before a number ("No. 5", "Jan. 12").
+_BEFORE_NUMBER = frozenset("no nos vol p pp fig jan feb mar apr jun jul aug sep sept oct nov dec".split())
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")  # "J", "U.S" (the final dot is outside)
+
+
+def _is_boundary(text: str, match: re.Match[str]) -> bool:
+    after = text[match.end() :].lstrip()
+    if not after:
+        return True
+    if after[0].islower():
+        # A lower-case continuation means the dot was not a full stop.
+        return False
+    if match.group() != ".":
+        return True
+    word = text[: match.start()].rsplit(None, 1)[-1] if text[: match.start()].strip() else ""
+    word = word.lstrip("\"'“‘«([")
+    low = word.lower()
+    if low in _ABBREVIATIONS:
+        return False
+    if low in _BEFORE_NUMBER and after[0].isdigit():
+        return False
+    if _INITIALS.fullmatch(word) and (len(word) == 1 or not after[0].isupper()):
+        # "J. K. Rowling"; "the U.S. economy" (but "in the U.S. The" ends).
+        return False
+    return True
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text``, whitespace collapsed; abbreviations and decimals kept whole."""
+    out, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if _is_boundary(text, match):
+            out.append(text[start : match.end()])
+            start = match.end()
+    out.append(text[start:])
+    return [s for s in (" ".join(part.split()) for part in out) if s]
+
+
+def split_long(sentence: str, limit: int = MAX_CHARS) -> list[str]:
+    """``sentence`` cut into pieces of at most ``limit`` characters at the weakest break."""
+    pieces = []
+    rest = sentence
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        cut = 0
+        # Prefer clause marks, then commas, then any space; a cut in the first
+        # quarter would leave a stub, so those only count as a last resort.
+        for marks in ((";", ":", "—", "–"), (",",), (" ",)):
+            best = max(window.rfind(m, 0, limit) for m in marks)
+            if best > limit // 4:
+                cut = best + (0 if marks == (" ",) else 1)
+                break
+        if cut <= 0:
+            cut = max(window.rfind(" ", 1, limit), 0) or limit
+        pieces.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    if rest:
+        pieces.append(rest)
+    return [p for p in pieces if p]
+
+
+def speakable(text: str) -> bool:
+    """Whether ``text`` has a letter or digit for the engine to say."""
+    return bool(_SPEAKABLE.search(text))
+
+
+def plan(script: Script, spoken: Callable[[str], str] = lambda s: s) -> list[Utterance]:
+    """One Utterance per sentence (or sentence piece) of every speakable segment."""
+    out: list[Utterance] = []
+    for index, seg in enumerate(script.segments):
+        if not speakable(seg.text):
+            continue
+        voice = script.voices.get(seg.voice)
+        if voice is None:
+            raise ProfileError(
+                f"segment {index} is read by voice {seg.voice!r}, which the script does not define",
+                hint="re-cast the article, or add the voice to the script's voices",
+            )
+        part = 0
+        for sentence in split_sentences(seg.text):
+            for piece in split_long(sentence):
+                text = spoken(piece)
+                if speakable(text):
+                    out.append(Utterance(segment=index, part=part, text=text, voice=voice))
+                    part += 1
+    return out
+
+
+# --- clip checks ----------------------------------------------------------------------
+
+
+class BadClip(SynthesisError):
+    """The engine wrote something, but not a usable clip (counts as a failed attempt)."""
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def _read_pcm(path: Path, rate: int) -> bytes | None:
+    """The frames of ``path`` if it is already mono 16-bit PCM WAV at ``rate``, else None."""
+    import wave
+
+    try:
+        with wave.open(str(path), "rb") as w:
+            if (w.getnchannels(), w.getsampwidth(), w.getframerate()) != (1, 2, rate):
+                return None
+            return w.readframes(w.getnframes())
+    except (wave.Error, EOFError):
+        return None
+
+
+def _convert(path: Path, rate: int) -> bytes:
+    # AIFF from macOS, stereo or 8/24-bit WAV from SAPI5 voices, odd rates:
+    # ffmpeg reads them all, so one generic path instead of per-format code.
+    import subprocess
+
+    from .stitch import find_ffmpeg
+
+    out = path.with_name(path.name + ".converted.wav")
+    cmd = [find_ffmpeg(), "-nostdin", "-v", "error", "-y", "-i", str(path), "-ac", "1", "-ar", str(rate),
+           "-c:a", "pcm_s16le", str(out)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=120)
+    except subprocess.TimeoutExpired as exc:
+        raise BadClip("converting the clip timed out", hint="retry") from exc
+    try:
+        frames = _read_pcm(out, rate) if done.returncode == 0 else None
+    finally:
+        out.unlink(missing_ok=True)
+    if frames is None:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["unreadable"]
+        raise BadClip(f"the clip does not decode: {message[0]}", hint="retry")
+    return frames
+
+
+def trim(samples: Sequence[int], rate: int) -> tuple[int, int] | None:
+    """(start, end) sample indices around the speech, with MARGIN kept; None if silent."""
+    window = max(1, rate // 100)
+    threshold = 32768 * 10 ** (SILENCE_DBFS / 20)
+    loud = [
+        i
+        for i in range(0, len(samples), window)
+        if max(max(samples[i : i + window]), -min(samples[i : i + window])) > threshold
+    ]
+    if not loud:
+        return None
+    margin = round(MARGIN * rate)
+    return max(0, loud[0] - margin), min(len(samples), loud[-1] + window + margin)
+
+
+def finish_clip(raw: Path, dest: Path, *, text: str, wpm: int, rate: int) -> int:
+    """Check the engine's file ``raw`` and store it trimmed as ``dest``; return its frames.
+
+    Raises BadClip when the file is missing, empty, undecodable, silent or
+    too short for ``text`` at ``wpm`` words a minute.
+    """
+    import sys
+    import wave
+    from array import array
+
+    if not raw.exists():
+        raise BadClip("the engine wrote no file", hint="retry")
+    if raw.stat().st_size == 0:
+        raise BadClip("the engine wrote an empty file", hint="retry")
+    frames = _read_pcm(raw, rate)
+    if frames is None:
+        frames = _convert(raw, rate)
+    samples = array("h")
+    samples.frombytes(frames[: len(frames) // 2 * 2])
+    if sys.byteorder == "big":  # WAV is little-endian
+        samples.byteswap()
+    span = trim(samples, rate)
+    if span is None:
+        raise BadClip("the clip is silent", hint="retry")
+    start, end = span
+    expected = word_count(text) * 60.0 / max(wpm, 1)
+    if (end - start) / rate < MIN_LENGTH_SHARE * expected:
+        raise BadClip(
+            f"the clip lasts {(end - start) / rate:.2f} s, too short for {word_count(text)} words",
+            hint="retry",
+        )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    try:
+        with wave.open(str(tmp), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(frames[start * 2 : end * 2])
+        # Readers only ever see complete files: rename is atomic.
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return end - start
+
+
+# --- cache ------------------------------------------------------------------------------
+
+
+def cache_root(cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """``cache_dir``, else $AUDIOBOOK_CACHE_DIR, else the user's cache folder."""
+    if cache_dir:
+        return Path(cache_dir)
+    if os.environ.get("AUDIOBOOK_CACHE_DIR"):
+        return Path(os.environ["AUDIOBOOK_CACHE_DIR"])
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("audiobook"))
+
+
+def clip_key(engine: str, version: str, voice: VoiceSettings, text: str) -> str:
+    """sha256 of everything that shapes the audio of one utterance."""
+    fields = [CLIP_FORMAT, engine, version, voice.engine_voice, voice.rate, voice.pitch, voice.volume, text]
+    return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def clip_path(root: Path, key: str) -> Path:
+    return root / "clips" / key[:2] / f"{key}.wav"
+
+
+def _cached(path: Path) -> tuple[int, int] | None:
+    """(rate, frames) of a usable cached clip, None when absent or unreadable."""
+    import wave
+
+    try:
+        with wave.open(str(path), "rb") as w:
+            if w.getnchannels() == 1 and w.getsampwidth() == 2 and w.getnframes() > 0:
+                return w.getframerate(), w.getnframes()
+    except (OSError, wave.Error, EOFError):
+        pass
+    return None
+
+
+# --- workers ----------------------------------------------------------------------------
+
+
+def _describe(exc: BaseException) -> tuple[str, str, str | None]:
+    # Exceptions cross the pipe as plain data: AudiobookError's hint does not
+    # survive pickling.
+    if isinstance(exc, AudiobookError):
+        return type(exc).__name__, exc.message, exc.hint
+    return type(exc).__name__, f"{type(exc).__name__}: {exc}", None
+
+
+def _rebuild(info: tuple[str, str, str | None]) -> AudiobookError:
+    from . import errors
+
+    kind, message, hint = info
+    cls = getattr(errors, kind, None)
+    if not (isinstance(cls, type) and issubclass(cls, AudiobookError)):
+        cls = SynthesisError
+    return cls(message, hint=hint)
+
+
+def _worker_main(conn, spec: str, scratch: str, verbose: bool) -> None:
+    """A worker process: build the engine, then synthesise tasks until told to stop."""
+    import shutil
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    # pyttsx3 and eSpeak write to the inherited stdout/stderr; only ours may.
+    os.dup2(devnull if not verbose else 2, 1)
+    if not verbose:
+        os.dup2(devnull, 2)
+    else:
+        logging.basicConfig(level=logging.DEBUG, format=f"worker {os.getpid()}: %(name)s: %(message)s")
+    from .engines import get_engine
+
+    # Permanent problems (no library, unknown voice) are not worth a retry.
+    permanent = (DependencyError, InputError, ProfileError)
+    try:
+        engine = get_engine(spec)
+    except BaseException as exc:  # anything, including SystemExit, is reported
+        conn.send(("fatal" if isinstance(exc, permanent) else "fail", None, _describe(exc)))
+        return
+    conn.send(("ready", engine.sample_rate, None))
+    work = Path(scratch) / f"worker-{os.getpid()}"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        while True:
+            try:
+                task = conn.recv()
+            except EOFError:
+                break
+            if task is None:
+                break
+            key, text, voice, dest = task
+            try:
+                raw = engine.synthesize(text, voice, work / key[:16])
+                frames = finish_clip(raw, Path(dest), text=text, wpm=voice.rate, rate=engine.sample_rate)
+                conn.send(("ok", key, frames))
+            except permanent as exc:
+                conn.send(("fatal", key, _describe(exc)))
+            except Exception as exc:
+                conn.send(("fail", key, _describe(exc)))
+            finally:
+                for leftover in work.iterdir():
+                    leftover.unlink(missing_ok=True)
+    finally:
+        engine.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+class _Worker:
+    """The parent's handle on one worker process."""
+
+    def __init__(self, ctx, spec: str, scratch: str, verbose: bool) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, spec, scratch, verbose), daemon=True)
+        self.proc.start()
+        child.close()  # the child has its copy; ours would hide the child's death
+        self.ready = False
+        self.rate = 0
+        self.task: str | None = None
+        self.deadline = time.monotonic() + STARTUP_TIMEOUT
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.proc.join(5)
+        self.kill()
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _run_workers(
+    tasks: dict[str, tuple[str, VoiceSettings, Path]],
+    *,
+    spec: str,
+    jobs: int,
+    timeout: float | None,
+    attempts: int,
+    on_done: Callable[[str, int, int], None],
+) -> int:
+    """Synthesise every task (key -> text, voice, dest); returns how many needed a retry."""
+    import multiprocessing
+    import shutil
+    import tempfile
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context("spawn")
+    verbose = log.isEnabledFor(logging.DEBUG)
+    scratch = tempfile.mkdtemp(prefix="audiobook-synth-")
+    queue = deque(tasks)
+    failures: dict[str, int] = {}
+    startup_failures = 0
+    workers: list[_Worker] = []
+
+    def limit(key: str) -> float:
+        return timeout if timeout is not None else 10.0 + 0.2 * word_count(tasks[key][0])
+
+    def failed(worker: _Worker, reason: str, info=None) -> None:
+        nonlocal startup_failures
+        worker.kill()
+        workers.remove(worker)
+        key = worker.task
+        if key is None:
+            startup_failures += 1
+            if startup_failures >= attempts:
+                raise SynthesisError(
+                    f"the {spec} speech worker failed to start {startup_failures} times: {reason}",
+                    hint="run `audiobook voices` to check the engine works",
+                )
+            return
+        failures[key] = failures.get(key, 0) + 1
+        log.debug("attempt %d of %r failed: %s", failures[key], _shorten(tasks[key][0]), reason)
+        if failures[key] >= attempts:
+            raise SynthesisError(
+                f"could not synthesise {_shorten(tasks[key][0])!r} after {attempts} attempts: {reason}",
+                hint="retry; if it persists, rephrase that sentence or try --engine pyttsx3",
+            ) from (_rebuild(info) if info else None)
+        queue.appendleft(key)
+
+    try:
+        while queue or any(w.task for w in workers):
+            busy = sum(1 for w in workers if w.task is not None)
+            while len(workers) < min(jobs, len(queue) + busy):
+                workers.append(_Worker(ctx, spec, scratch, verbose))
+            now = time.monotonic()
+            for w in workers:
+                if w.ready and w.task is None and queue:
+                    key = queue.popleft()
+                    text, voice, dest = tasks[key]
+                    w.conn.send((key, text, voice, str(dest)))
+                    w.task, w.deadline = key, now + limit(key)
+            soonest = min(w.deadline for w in workers)
+            ready = set(wait([w.conn for w in workers] + [w.proc.sentinel for w in workers],
+                             timeout=max(0.0, soonest - now)))
+            now = time.monotonic()
+            for w in list(workers):
+                if w.conn in ready:
+                    try:
+                        kind, key, payload = w.conn.recv()
+                    except (EOFError, OSError):
+                        failed(w, f"the worker died (exit code {w.proc.exitcode})")
+                        continue
+                    if kind == "ready":
+                        w.ready, w.rate, w.deadline = True, key, float("inf")
+                    elif kind == "ok":
+                        on_done(key, w.rate, payload)
+                        w.task, w.deadline = None, float("inf")
+                    elif kind == "fatal":
+                        raise _rebuild(payload)
+                    else:
+                        # The engine may be wedged after an error (pyttsx3 hangs
+                        # on reuse), so a failure costs the worker too.
+                        failed(w, payload[1], payload)
+                elif w.proc.sentinel in ready:
+                    failed(w, f"the worker died (exit code {w.proc.exitcode})")
+                elif now >= w.deadline:
+                    what = "starting the engine" if w.task is None else f"after {limit(w.task):.0f} s"
+                    failed(w, f"timed out {what}")
+    finally:
+        for w in workers:
+            w.stop() if w.task is None else w.kill()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return len(failures)
+
+
+def synthesize(
+    utterances: Iterable[Utterance],
+    *,
+    engine: str = "auto",
+    jobs: int | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    timeout: float | None = None,
+    attempts: int = 3,
+    progress: Progress | None = None,
+) -> list[Clip]:
+    """A checked clip for every utterance, in the same order.
+
+    ``engine`` is "auto", "espeak", "pyttsx3" or "module:attr"; ``timeout``
+    replaces the per-utterance limit of 10 s + 0.2 s a word; ``attempts`` is
+    how often one utterance may fail before SynthesisError.
+    """
+    from .engines import engine_info
+
+    items = list(utterances)
+    for u in items:
+        if not speakable(u.text):
+            raise SynthesisError(
+                f"utterance {u.segment}.{u.part} has nothing to say: {u.text!r}",
+                hint="build utterances with plan(), which drops empty text",
+            )
+    started = time.perf_counter()
+    spec, version = engine_info(engine)
+    root = cache_root(cache_dir)
+    clips: list[Clip | None] = [None] * len(items)
+    pending: dict[str, list[int]] = {}
+    tasks: dict[str, tuple[str, VoiceSettings, Path]] = {}
+    done = 0
+    for i, u in enumerate(items):
+        key = clip_key(spec, version, u.voice, u.text)
+        path = clip_path(root, key)
+        hit = None if key in pending else _cached(path)
+        if hit:
+            clips[i] = Clip(u.segment, u.part, path, rate=hit[0], frames=hit[1])
+            done += 1
+        else:
+            pending.setdefault(key, []).append(i)
+            tasks[key] = (u.text, u.voice, path)
+    if progress and done:
+        progress(done, len(items))
+
+    def on_done(key: str, rate: int, frames: int) -> None:
+        nonlocal done
+        for i in pending[key]:
+            u = items[i]
+            clips[i] = Clip(u.segment, u.part, tasks[key][2], rate=rate, frames=frames)
+        done += len(pending[key])
+        if progress:
+            progress(done, len(items))
+
+    retried = 0
+    workers = 0
+    if tasks:
+        workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+        retried = _run_workers(tasks, spec=spec, jobs=workers, timeout=timeout, attempts=max(1, attempts),
+                               on_done=on_done)
+    log.info(
+        "%d clips (%d cached, %d synthesised, %d needed a retry) with %s in %.1f s, %d workers",
+        len(items), len(items) - sum(len(v) for v in pending.values()), len(tasks), retried, spec,
+        time.perf_counter() - started, workers,
+    )
+    return [c for c in clips if c is not None]
