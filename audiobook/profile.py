@@ -1,0 +1,263 @@
+"""Voice profiles: voices/*.toml -> Profile -> resolved VoiceSettings.
+
+A profile names a narrator and a pool of quote voices by portable criteria
+(engine voice id, name pattern, language, gender, eSpeak variant) plus rate,
+pitch and volume.  ``resolve`` matches the criteria against the voices the
+engine on this machine offers; the file format is documented in
+voices/default.toml.
+"""
+from __future__ import annotations
+
+import fnmatch
+import logging
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ProfileError
+from .models import VoiceSettings
+
+log = logging.getLogger(__name__)
+
+CANDIDATE_KEYS = {"id", "name", "language", "gender", "variant"}
+VOICE_KEYS = {"candidates", "rate", "pitch", "volume"}
+TOP_KEYS = {"rate", "pitch", "volume", "narrator", "quotes", "description"}
+RATE_RANGE = (80, 500)
+DEFAULT_RATE = 170
+
+
+@dataclass(frozen=True)
+class VoiceSpec:
+    """A voice as the profile asks for it, before matching against the engine."""
+
+    name: str
+    """"narrator" or "quote-N"."""
+    candidates: tuple[dict[str, str], ...]
+    """Criteria tables, tried in order."""
+    rate: int = DEFAULT_RATE
+    """Words per minute."""
+    pitch: int | None = None
+    """0-100 on eSpeak's scale, None for the voice's own."""
+    volume: float = 1.0
+    """0.0-1.0."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A parsed voice profile."""
+
+    path: str
+    """Where it was read from, for error messages."""
+    narrator: VoiceSpec
+    """The voice that reads everything that is not a quote."""
+    quotes: tuple[VoiceSpec, ...]
+    """The pool quoted speakers are cast from, in order."""
+
+
+def profile_dirs() -> list[Path]:
+    """Where named profiles are looked for: the source tree, then the installed copy."""
+    here = Path(__file__).resolve().parent
+    return [here.parent / "voices", Path(sys.prefix) / "share" / "audiobook" / "voices"]
+
+
+def find_profile(name_or_path: str | Path) -> Path:
+    """A profile name ("default") or a path to a .toml file -> an existing path."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise ProfileError(f"voice profile {path}: no such file", "check the path given to --profile")
+        return path
+    for folder in profile_dirs():
+        candidate = folder / f"{name_or_path}.toml"
+        if candidate.is_file():
+            return candidate
+    names = sorted({p.stem for d in profile_dirs() if d.is_dir() for p in d.glob("*.toml")} - {"lexicon"})
+    raise ProfileError(
+        f"no voice profile named {name_or_path!r}",
+        f"use one of: {', '.join(names) or 'none found'}, or give a path to a .toml file",
+    )
+
+
+def load_profile(name_or_path: str | Path = "default") -> Profile:
+    """Read and validate a profile; errors name the file, the key and the line."""
+    path = find_profile(name_or_path)
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"voice profile {path}: not UTF-8 text", "re-save it as UTF-8") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"voice profile {path}: {exc}", "fix the TOML syntax there") from exc
+    return parse_profile(data, str(path))
+
+
+def parse_profile(data: dict[str, Any], where: str = "<profile>") -> Profile:
+    """Validate a profile's parsed TOML; every problem names the offending key."""
+    text = Path(where).read_text(encoding="utf-8") if Path(where).is_file() else ""
+    _check_keys(data, TOP_KEYS, "", where, text)
+    defaults = {k: data[k] for k in ("rate", "pitch", "volume") if k in data}
+    if "narrator" not in data:
+        raise ProfileError(f"voice profile {where}: no [narrator] table", "add one; see voices/default.toml")
+    narrator = _voice_spec("narrator", data["narrator"], defaults, where, text)
+    pool = data.get("quotes", [])
+    if not isinstance(pool, list) or not pool:
+        raise ProfileError(
+            f"voice profile {where}: 'quotes' must be a list of [[quotes]] tables with at least one voice",
+            "add [[quotes]] tables; see voices/default.toml",
+        )
+    quotes = tuple(_voice_spec(f"quote-{i + 1}", q, defaults, where, text, key=f"quotes[{i}]") for i, q in enumerate(pool))
+    return Profile(path=where, narrator=narrator, quotes=quotes)
+
+
+def _line_of(text: str, key: str) -> str:
+    """' (line N)' for the first line defining ``key``, to point at the problem."""
+    leaf = key.rsplit(".", 1)[-1].split("[")[0]
+    for number, line in enumerate(text.splitlines(), 1):
+        if re.match(rf"\s*(\[+\s*)?([\w.-]+\.)?{re.escape(leaf)}\b", line) or re.search(rf"[{{,]\s*{re.escape(leaf)}\s*=", line):
+            return f" (line {number})"
+    return ""
+
+
+def _fail(where: str, text: str, key: str, problem: str, hint: str) -> ProfileError:
+    return ProfileError(f"voice profile {where}: {key}{_line_of(text, key)} {problem}", hint)
+
+
+def _check_keys(table: dict[str, Any], allowed: set[str], prefix: str, where: str, text: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise _fail(where, text, prefix + key, "is not a known setting", f"use one of: {', '.join(sorted(allowed))}")
+
+
+def _voice_spec(name: str, table: Any, defaults: dict[str, Any], where: str, text: str, key: str | None = None) -> VoiceSpec:
+    key = key or name
+    if not isinstance(table, dict):
+        raise _fail(where, text, key, "must be a table", "see voices/default.toml")
+    _check_keys(table, VOICE_KEYS, f"{key}.", where, text)
+    values = {**defaults, **table}
+    rate = values.get("rate", DEFAULT_RATE)
+    if isinstance(rate, bool) or not isinstance(rate, int) or not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
+        raise _fail(where, text, f"{key}.rate", f"must be a whole number of words per minute from {RATE_RANGE[0]} to {RATE_RANGE[1]}, not {rate!r}", "e.g. rate = 170")
+    pitch = values.get("pitch")
+    if pitch is not None and (isinstance(pitch, bool) or not isinstance(pitch, int) or not 0 <= pitch <= 100):
+        raise _fail(where, text, f"{key}.pitch", f"must be a whole number from 0 to 100, not {pitch!r}", "50 is the voice's own pitch")
+    volume = values.get("volume", 1.0)
+    if isinstance(volume, bool) or not isinstance(volume, (int, float)) or not 0 <= volume <= 1:
+        raise _fail(where, text, f"{key}.volume", f"must be a number from 0.0 to 1.0, not {volume!r}", "e.g. volume = 1.0")
+    candidates = table.get("candidates")
+    if not isinstance(candidates, list) or not candidates:
+        raise _fail(where, text, f"{key}.candidates", "must be a non-empty list of tables", 'e.g. candidates = [{ language = "en" }]')
+    for i, cand in enumerate(candidates):
+        ckey = f"{key}.candidates[{i}]"
+        if not isinstance(cand, dict) or not cand:
+            raise _fail(where, text, ckey, "must be a table such as { id = \"gmw/en-us\" }", "see voices/default.toml")
+        _check_keys(cand, CANDIDATE_KEYS, f"{ckey}.", where, text)
+        for k, v in cand.items():
+            if not isinstance(v, str) or not v.strip():
+                raise _fail(where, text, f"{ckey}.{k}", f"must be a non-empty string, not {v!r}", "quote the value")
+    return VoiceSpec(name=name, candidates=tuple(candidates), rate=rate, pitch=pitch, volume=float(volume))
+
+
+# --- matching against the engine ---------------------------------------------------
+
+
+def _norm_lang(tag: str) -> str:
+    return tag.strip().lower().replace("_", "-")
+
+
+def _matches(cand: dict[str, str], voice: Any, variants: Sequence[str]) -> bool:
+    if "id" in cand:
+        want = cand["id"].lower()
+        have = voice.id.lower()
+        if want != have and want != have.rsplit("/", 1)[-1]:
+            return False
+    if "name" in cand and not fnmatch.fnmatch(voice.name.lower(), cand["name"].lower()):
+        return False
+    if "language" in cand:
+        want = _norm_lang(cand["language"])
+        langs = [_norm_lang(x) for x in voice.languages]
+        if not any(lang == want or lang.startswith(want + "-") for lang in langs):
+            return False
+    if "gender" in cand and (voice.gender or "").lower() != cand["gender"].lower():
+        return False
+    if "variant" in cand and variants and cand["variant"] not in variants:
+        return False
+    return True
+
+
+def _describe(cand: dict[str, str]) -> str:
+    return " ".join(f"{k}={v}" for k, v in cand.items())
+
+
+#: same engine voice at pitches closer than this (about 2.5 semitones) sounds the same
+MIN_PITCH_GAP = 15
+
+
+def indistinct(a: VoiceSettings, b: VoiceSettings) -> bool:
+    """True when a listener could not tell the two voices apart."""
+    if a.engine_voice != b.engine_voice:
+        return False
+    if a.pitch is None or b.pitch is None:
+        return a.pitch == b.pitch
+    return abs(a.pitch - b.pitch) < MIN_PITCH_GAP
+
+
+def resolve_voice(spec: VoiceSpec, voices: Sequence[Any], variants: Sequence[str], avoid: VoiceSettings | None = None) -> VoiceSettings | None:
+    """The first candidate of ``spec`` this engine has, as VoiceSettings (None if none).
+
+    Candidates that would sound like ``avoid`` (the narrator) are skipped.
+    """
+    for cand in spec.candidates:
+        for voice in voices:
+            if not _matches(cand, voice, variants):
+                continue
+            variant = cand.get("variant") if variants else None
+            settings = VoiceSettings(
+                name=spec.name,
+                voice_id=voice.id,
+                variant=variant,
+                rate=spec.rate,
+                pitch=spec.pitch if variants else None,
+                volume=spec.volume,
+                label=voice.name + (f" +{variant}" if variant else ""),
+            )
+            if avoid is None or not indistinct(settings, avoid):
+                return settings
+    return None
+
+
+def resolve(profile: Profile, voices: Sequence[Any], variants: Sequence[str] = ()) -> dict[str, VoiceSettings]:
+    """Match every voice of the profile against the engine's; narrator first, then the pool.
+
+    A quote voice that would sound like the narrator is left out of the pool
+    (a listener could not tell them apart); an empty pool is an error.
+    """
+    narrator = resolve_voice(profile.narrator, voices, variants)
+    if narrator is None:
+        raise _no_voice(profile, profile.narrator, voices)
+    out = {"narrator": narrator}
+    for spec in profile.quotes:
+        found = resolve_voice(spec, voices, variants, avoid=narrator)
+        if found is None:
+            log.warning("profile %s: no voice for %s distinct from the narrator here; left out", profile.path, spec.name)
+            continue
+        out[spec.name] = found
+    if len(out) == 1:
+        raise _no_voice(profile, profile.quotes[0], voices)
+    return out
+
+
+def _no_voice(profile: Profile, spec: VoiceSpec, voices: Sequence[Any]) -> ProfileError:
+    asked = "; ".join(_describe(c) for c in spec.candidates)
+    langs = {_norm_lang(c["language"]).split("-")[0] for c in spec.candidates if "language" in c}
+    shown = [v for v in voices if any(_norm_lang(x).split("-")[0] in langs for x in v.languages)] or list(voices)
+    listing = ", ".join(f"{v.id} ({v.name})" for v in shown) or "none"
+    return ProfileError(
+        f"voice profile {profile.path}: no voice on this machine matches {spec.name} (asked for: {asked}); available: {listing}",
+        "change the candidates to one of the available voices (audiobook voices lists them)",
+    )
