@@ -1,0 +1,181 @@
+"""Pipeline: the stage calls in order, and the safe writing of what they make.
+
+    load -> clean -> segment -> cast -> synthesize -> stitch -> tag
+
+``make_script`` runs the text stages; ``build_episode`` adds the audio stages
+and writes ``<slug>.mp3`` and ``<slug>.json`` under temporary names, renaming
+them into place only when both are complete, so an interrupted or failed build
+never leaves a partial file nor replaces a good episode.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import OutputError
+from .models import Script
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything a build can be asked for; the CLI fills it from its flags."""
+
+    title: str | None = None
+    """Episode title; default: the article's headline, else its file name."""
+    author: str | None = None
+    """Artist tag; default: the article's byline."""
+    show: str | None = None
+    """Album tag: the show's name."""
+    profile: str = "default"
+    """Voice profile name or path."""
+    engine: str = "auto"
+    """Speech engine: "auto", "espeak" or "pyttsx3"."""
+    jobs: int | None = None
+    """Synthesis worker processes; None = one per core."""
+    bitrate: str = "96k"
+    """MP3 bitrate."""
+    sample_rate: int = 44100
+    """MP3 sample rate in Hz."""
+    id3_version: int = 3
+    """ID3v2 minor version: 3 (most widely read) or 4."""
+    cache_dir: str | None = None
+    """Clip cache folder; None = the user cache directory."""
+
+
+@dataclass(frozen=True)
+class Episode:
+    """What a build wrote."""
+
+    mp3: Path
+    """The tagged MP3."""
+    script_json: Path
+    """The script with timings, beside it."""
+    script: Script
+    """The script, with timings."""
+    duration: float
+    """Seconds of audio."""
+    seconds: float
+    """Wall time the build took."""
+
+
+def slugify(text: str) -> str:
+    """A file-name-safe slug: lower case ASCII words joined by hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:80].rstrip("-") or "episode"
+
+
+def _title_from_name(source: str) -> str:
+    stem = Path(source).stem if source != "-" else "Article"
+    words = re.sub(r"[_-]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else "Article"
+
+
+def make_script(source: str, options: Options = Options()) -> Script:
+    """Load, clean, segment and cast one article: the script, without audio."""
+    from .cast import cast
+    from .clean import clean
+    from .engines import get_engine
+    from .load import load
+    from .profile import load_profile, resolve
+    from .segment import segment
+
+    profile = load_profile(options.profile)  # first: a bad profile fails before any work
+    article = clean(load(source))
+    if not article.paragraphs:
+        from .errors import LoadError
+
+        raise LoadError(f"{source}: nothing is left to read once ads and boilerplate are removed", "check that the file holds the article's text")
+    segments = segment(article.paragraphs)
+    engine = get_engine(options.engine)
+    try:
+        voices = resolve(profile, engine.voices(), engine.variants())
+    finally:
+        engine.close()
+    title = options.title or article.title or _title_from_name(source)
+    script = cast(article, segments, voices, title=title)
+    if options.author:
+        from dataclasses import replace
+
+        script = replace(script, author=options.author)
+    return script
+
+
+def output_paths(source: str, script: Script, out: Path) -> tuple[Path, Path]:
+    """Where the MP3 and JSON of ``source`` go: ``out`` is a folder, or an .mp3 path."""
+    if out.suffix.lower() == ".mp3":
+        mp3 = out
+    else:
+        stem = Path(source).stem if source != "-" else script.title
+        mp3 = out / f"{slugify(stem)}.mp3"
+    return mp3, mp3.with_suffix(".json")
+
+
+def _prepare_dir(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder {folder}: {exc.strerror}", "choose another folder with -o") from exc
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"output folder {folder} is not writable", "choose another folder with -o, or fix its permissions")
+
+
+def _temp_path(final: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f".partial{final.suffix}", dir=final.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)  # mkstemp makes 0600; episodes are meant to be shared
+    return Path(name)
+
+
+def build_episode(source: str, out: Path, options: Options = Options(), progress: Progress | None = None) -> Episode:
+    """Make one episode from one article; returns what was written."""
+    from .speech import spoken
+    from .stitch import find_ffmpeg, stitch
+    from .synthesize import plan, synthesize
+    from .tag import tag
+
+    started = time.perf_counter()
+    script = make_script(source, options)
+    mp3, js = output_paths(source, script, out)
+    if mp3.is_dir():
+        raise OutputError(f"output path {mp3} is a folder", "give a file name ending in .mp3, or a folder with -o")
+    _prepare_dir(mp3.parent)
+    find_ffmpeg()  # a missing encoder should fail before minutes of synthesis
+
+    utterances = plan(script, spoken)
+    clips = synthesize(utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, progress=progress)
+    tmp_mp3, tmp_js = _temp_path(mp3), _temp_path(js)
+    try:
+        timings = stitch(script, clips, tmp_mp3, bitrate=options.bitrate, sample_rate=options.sample_rate)
+        script = script.with_timings(timings)
+        tag(tmp_mp3, script, show=options.show, comment=_comment(source), id3_version=options.id3_version)
+        tmp_js.write_text(json.dumps(script.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        os.replace(tmp_mp3, mp3)
+        os.replace(tmp_js, js)
+    except OSError as exc:
+        raise OutputError(f"cannot write {mp3}: {exc.strerror}", "check free space and permissions of the output folder") from exc
+    finally:
+        for tmp in (tmp_mp3, tmp_js):
+            tmp.unlink(missing_ok=True)
+    from mutagen.mp3 import MP3
+
+    duration = MP3(mp3).info.length
+    return Episode(mp3=mp3, script_json=js, script=script, duration=duration, seconds=time.perf_counter() - started)
+
+
+def _comment(source: str) -> str:
+    return "Source: stdin" if source == "-" else f"Source: {Path(source).name}"

@@ -1,0 +1,96 @@
+"""The command line: help texts, the script JSON contract, and clean errors."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from audiobook.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = str(ROOT / "examples" / "ferry-returns.txt")
+
+
+def invoke(*args, input=None):
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+@pytest.mark.parametrize("command", ["build", "script", "voices"])
+def test_every_command_has_help_with_an_example(command):
+    res = invoke(command, "--help")
+    assert res.exit_code == 0
+    assert "Example" in res.output and f"audiobook {command}" in res.output
+
+
+def test_python_dash_m_runs_the_same_cli():
+    res = subprocess.run([sys.executable, "-m", "audiobook", "--help"], capture_output=True, text=True)
+    assert res.returncode == 0
+    assert "build" in res.stdout and "script" in res.stdout and "voices" in res.stdout
+
+
+def test_script_json_contract():
+    res = invoke("script", EXAMPLE, "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["title"].startswith("Night ferry")
+    assert data["voices"]["narrator"]["voice_id"]
+    for seg in data["segments"]:
+        assert {"kind", "text", "speaker", "voice", "paragraph"} <= set(seg)
+        assert "start" not in seg  # no audio yet
+    kinds = {s["kind"] for s in data["segments"]}
+    assert kinds == {"narration", "quote"}
+    narrator = {s["voice"] for s in data["segments"] if s["kind"] == "narration"}
+    quoted = {s["voice"] for s in data["segments"] if s["kind"] == "quote"}
+    assert narrator == {"narrator"} and "narrator" not in quoted
+
+
+def test_script_plain_listing():
+    res = invoke("script", EXAMPLE)
+    assert res.exit_code == 0
+    assert "narrator" in res.output and "quote-1" in res.output
+
+
+def test_voices_lists_this_machines_voices_and_the_profile():
+    res = invoke("voices")
+    assert res.exit_code == 0, res.output
+    assert "gmw/en-us" in res.output
+    assert "narrator" in res.output and "quote-1" in res.output
+
+
+def one_error_line(res) -> str:
+    lines = [line for line in (res.stderr if hasattr(res, "stderr") and isinstance(res.stderr, str) else res.output).splitlines() if line]
+    assert len(lines) == 1, lines
+    assert "Traceback" not in lines[0]
+    return lines[0]
+
+
+def test_missing_input_is_exit_2_with_one_line(tmp_path):
+    res = invoke("build", str(tmp_path / "nope.txt"), "-o", str(tmp_path))
+    assert res.exit_code == 2
+    assert "no such file" in one_error_line(res)
+
+
+def test_unknown_voice_in_profile_is_exit_2_and_lists_voices(tmp_path):
+    prof = tmp_path / "p.toml"
+    prof.write_text('[narrator]\ncandidates = [{ id = "zz/none" }]\n[[quotes]]\ncandidates = [{ language = "en" }]\n')
+    res = invoke("script", EXAMPLE, "--profile", str(prof))
+    assert res.exit_code == 2
+    line = one_error_line(res)
+    assert "zz/none" in line and "gmw/en-us" in line
+
+
+def test_output_path_that_is_a_folder(tmp_path):
+    (tmp_path / "x.mp3").mkdir()
+    res = invoke("build", EXAMPLE, "-o", str(tmp_path / "x.mp3"))
+    assert res.exit_code == 2
+    assert "is a folder" in one_error_line(res)
+
+
+def test_one_mp3_for_several_articles_is_a_usage_error(tmp_path):
+    res = invoke("build", EXAMPLE, EXAMPLE, "-o", str(tmp_path / "x.mp3"))
+    assert res.exit_code == 2
+    assert "several articles" in res.output
