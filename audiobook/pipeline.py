@@ -1,6 +1,6 @@
 """Pipeline: the stage calls in order, and the safe writing of what they make.
 
-    load -> clean -> segment -> cast -> synthesize -> stitch -> tag
+    load -> clean -> segment -> attribute -> cast -> synthesize -> stitch -> tag
 
 ``make_script`` runs the text stages; ``build_episode`` adds the audio stages
 and writes ``<slug>.mp3`` and ``<slug>.json`` under temporary names, renaming
@@ -52,6 +52,8 @@ class Options:
     """ID3v2 minor version: 3 (most widely read) or 4."""
     cache_dir: str | None = None
     """Clip cache folder; None = the user cache directory."""
+    stable_voices: bool = False
+    """Give a speaker the same voice in every episode (a hash of the name picks it)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ def _title_from_name(source: str) -> str:
 
 def make_script(source: str, options: Options = Options()) -> Script:
     """Load, clean, segment and cast one article: the script, without audio."""
+    from .attribute import attribute
     from .cast import cast
     from .clean import clean
     from .engines import get_engine
@@ -98,14 +101,14 @@ def make_script(source: str, options: Options = Options()) -> Script:
         from .errors import LoadError
 
         raise LoadError(f"{source}: nothing is left to read once ads and boilerplate are removed", "check that the file holds the article's text")
-    segments = segment(article.paragraphs)
+    segments = attribute(article.paragraphs, segment(article.paragraphs))
     engine = get_engine(options.engine)
     try:
         voices = resolve(profile, engine.voices(), engine.variants())
     finally:
         engine.close()
     title = options.title or article.title or _title_from_name(source)
-    script = cast(article, segments, voices, title=title)
+    script = cast(article, segments, voices, title=title, stable=options.stable_voices)
     if options.author:
         from dataclasses import replace
 
