@@ -191,16 +191,25 @@ class Script:
 
 @dataclass(frozen=True)
 class Utterance:
-    """One call to the engine: a sentence (or a few) of one segment."""
+    """One call to the engine: a sentence (or a piece of one) in one voice.
+
+    Usually it lies inside one segment.  Adjacent segments read by the same
+    voice (narration around a partial quote the narrator reads) are spoken as
+    one sentence, so the intonation runs on; then ``spans`` says where in the
+    utterance each of them ends.
+    """
 
     segment: int
-    """Index of the script segment this belongs to."""
+    """Index of the (first) script segment this belongs to."""
     part: int
-    """0-based position within the segment."""
+    """0-based position among the utterances that start in that segment."""
     text: str
     """The text as the engine should hear it."""
     voice: VoiceSettings
     """The voice to read it with."""
+    spans: tuple[tuple[int, float], ...] = ()
+    """For an utterance over several segments: (segment index, fraction of the
+    utterance at which that segment's words end), in order; empty otherwise."""
 
 
 @dataclass(frozen=True)
@@ -217,7 +226,16 @@ class Clip:
     """Sample rate in Hz."""
     frames: int
     """Number of samples."""
+    spans: tuple[tuple[int, float], ...] = ()
+    """Copied from the Utterance: where each covered segment ends in the clip."""
+    text: str = ""
+    """What the clip says (the utterance's text); the pause after it follows its punctuation."""
 
     @property
     def duration(self) -> float:
         return self.frames / self.rate
+
+    @property
+    def last_segment(self) -> int:
+        """The segment whose words end the clip."""
+        return self.spans[-1][0] if self.spans else self.segment

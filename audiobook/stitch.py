@@ -92,34 +92,35 @@ def pause_between(
     prev: ScriptSegment | None,
     next: ScriptSegment | None,
     *,
+    prev_text: str | None = None,
     same_segment: bool = False,
     after_headline: bool = False,
     pauses: Pauses = DEFAULT_PAUSES,
 ) -> float:
     """Seconds of silence between what was just spoken and what comes next.
 
-    ``prev`` is the segment whose clip just ended (None at the very start),
-    ``next`` the segment whose clip comes next (None at the very end).  When
-    both clips are parts of one segment (``same_segment``), the synthesis
-    stage split it at a sentence end, so the pause is a sentence pause.
-    Otherwise, in order:
+    ``prev`` is the segment whose words ended the clip just spoken (None at
+    the very start), ``next`` the segment the next clip starts in (None at the
+    very end), ``prev_text`` what that clip said, when known.  In order:
 
     * new paragraph: ``headline`` if ``after_headline``, else ``paragraph``;
-    * same paragraph: by the last punctuation of ``prev.text`` (closing quotes
-      and brackets skipped): ``sentence`` after . ! ? …, ``clause`` after
-      , ; : or a dash, nothing when the text runs on (``He called it`` ->
-      ``“a disgrace”``); plus ``quote`` when one of the two is a quote and
-      the other is not, since the change of voice needs a breath.
+    * same paragraph: by the last punctuation of ``prev_text`` (else of
+      ``prev.text``; closing quotes and brackets skipped): ``sentence`` after
+      . ! ? …, ``clause`` after , ; : or a dash, nothing when the text runs
+      on (``He called it`` -> ``“a disgrace”``); plus ``quote`` when one of
+      the two is a quote and the other is not, since the change of voice
+      needs a breath.  Without ``prev_text``, two clips of one segment
+      (``same_segment``) were split at a sentence end: a ``sentence`` pause.
     """
     if prev is None:
         return pauses.lead_in
     if next is None:
         return pauses.tail
-    if same_segment:
-        return pauses.sentence
     if next.paragraph != prev.paragraph:
         return pauses.headline if after_headline else pauses.paragraph
-    gap = _punctuation_pause(prev.text, pauses)
+    if prev_text is None and same_segment:
+        return pauses.sentence
+    gap = _punctuation_pause(prev.text if prev_text is None else prev_text, pauses)
     if (prev.kind == QUOTE) != (next.kind == QUOTE):
         gap += pauses.quote
     return gap
@@ -387,7 +388,7 @@ def _stream(
 ) -> tuple[list[tuple[float, float]], int]:
     """Write pauses and clips to ``sink``; return per-segment timings and total frames."""
     headline = is_headline(script)
-    spans: list[list[int] | None] = [None] * len(script.segments)
+    bounds: list[list[int] | None] = [None] * len(script.segments)  # frames, per segment
     pos = 0  # frames written so far
     prev: Clip | None = None
 
@@ -399,31 +400,40 @@ def _stream(
 
     for clip, nframes in zip(clips, frame_counts):
         seg = script.segments[clip.segment]
-        prev_seg = script.segments[prev.segment] if prev else None
+        prev_seg = script.segments[prev.last_segment] if prev else None
         silence(
             pause_between(
                 prev_seg,
                 seg,
-                same_segment=prev is not None and prev.segment == clip.segment,
+                prev_text=prev.text or None if prev else None,
+                same_segment=prev is not None and prev.last_segment == clip.segment,
                 after_headline=headline and prev_seg is not None and prev_seg.paragraph == 0,
                 pauses=pauses,
             )
         )
-        span = spans[clip.segment]
-        if span is None:
-            spans[clip.segment] = span = [pos, pos]
+        start = pos
         written = _copy_clip(clip.path, sink)
         if written != nframes:
             log.warning("clip %s gave %d frames, not %d", clip.path, written, nframes)
         pos += written
-        span[1] = pos
+        # a clip over several segments (a partial quote read with its sentence)
+        # shares its length among them by where their words end in its text
+        done = 0.0
+        for index, share in clip.spans or ((clip.segment, 1.0),):
+            a, b = start + round(done * written), start + round(share * written)
+            span = bounds[index]
+            if span is None:
+                bounds[index] = [a, b]
+            else:
+                span[1] = b
+            done = share
         prev = clip
-    silence(pause_between(script.segments[prev.segment] if prev else None, None, pauses=pauses))
+    silence(pause_between(script.segments[prev.last_segment] if prev else None, None, pauses=pauses))
 
     # Segments with nothing to say sit where the audio before them ended.
     timings: list[tuple[float, float]] = []
     last_end = 0
-    for span in spans:
+    for span in bounds:
         if span is None:
             span = [last_end, last_end]
         last_end = span[1]

@@ -2,10 +2,11 @@
 
     Script -plan-> [Utterance] -synthesize-> [Clip] (mono 16-bit WAV files)
 
-``plan`` steps: skip segments with nothing speakable; split each segment into
-sentences (not after "Mr.", initials, "e.g." or inside "2.5"); split sentences
-over MAX_CHARS at ; : dashes , or spaces; pass each through ``spoken`` (the
-speech normalisation hook).
+``plan`` steps: join adjacent segments of one paragraph read by one voice (a
+partial quote inside narration), so the sentence keeps its intonation; split
+into sentences (not after "Mr.", initials, "e.g." or inside "2.5"); split
+sentences over MAX_CHARS at ; : dashes , or spaces; pass each through
+``spoken`` (the speech normalisation hook); skip what has nothing speakable.
 
 ``synthesize`` steps: key every utterance by engine, voice and text; take
 cache hits as they are; send the rest to spawn-started workers that each own
@@ -87,23 +88,35 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     return True
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of ``text``, whitespace collapsed; abbreviations and decimals kept whole."""
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of ``text``, surrounding space excluded."""
     out, start = [], 0
     for match in _SENTENCE_END.finditer(text):
         if _is_boundary(text, match):
-            out.append(text[start : match.end()])
+            out.append(_strip(text, start, match.end()))
             start = match.end()
-    out.append(text[start:])
-    return [s for s in (" ".join(part.split()) for part in out) if s]
+    out.append(_strip(text, start, len(text)))
+    return [(a, b) for a, b in out if a < b]
 
 
-def split_long(sentence: str, limit: int = MAX_CHARS) -> list[str]:
-    """``sentence`` cut into pieces of at most ``limit`` characters at the weakest break."""
+def split_sentences(text: str) -> list[str]:
+    """Sentences of ``text``, whitespace collapsed; abbreviations and decimals kept whole."""
+    return [" ".join(text[a:b].split()) for a, b in sentence_spans(text)]
+
+
+def long_spans(text: str, start: int, end: int, limit: int = MAX_CHARS) -> list[tuple[int, int]]:
+    """``text[start:end]`` cut into pieces of at most ``limit`` characters at the weakest break."""
     pieces = []
-    rest = sentence
-    while len(rest) > limit:
-        window = rest[: limit + 1]
+    while end - start > limit:
+        window = text[start : start + limit + 1]
         cut = 0
         # Prefer clause marks, then commas, then any space; a cut in the first
         # quarter would leave a stub, so those only count as a last resort.
@@ -114,11 +127,17 @@ def split_long(sentence: str, limit: int = MAX_CHARS) -> list[str]:
                 break
         if cut <= 0:
             cut = max(window.rfind(" ", 1, limit), 0) or limit
-        pieces.append(rest[:cut].strip())
-        rest = rest[cut:].strip()
-    if rest:
-        pieces.append(rest)
-    return [p for p in pieces if p]
+        pieces.append(_strip(text, start, start + cut))
+        start, end = _strip(text, start + cut, end)
+    if start < end:
+        pieces.append((start, end))
+    return [(a, b) for a, b in pieces if a < b]
+
+
+def split_long(sentence: str, limit: int = MAX_CHARS) -> list[str]:
+    """``sentence`` cut into pieces of at most ``limit`` characters at the weakest break."""
+    start, end = _strip(sentence, 0, len(sentence))
+    return [sentence[a:b] for a, b in long_spans(sentence, start, end, limit)]
 
 
 def speakable(text: str) -> bool:
@@ -126,29 +145,55 @@ def speakable(text: str) -> bool:
     return bool(_SPEAKABLE.search(text))
 
 
-def plan(script: Script, spoken: Callable[[str], str] = lambda s: s) -> list[Utterance]:
-    """One Utterance per sentence (or sentence piece) of every speakable segment."""
-    out: list[Utterance] = []
+def _runs(script: Script) -> list[list[int]]:
+    """Indices of adjacent segments in one paragraph read by one voice, grouped.
+
+    A partial quote the narrator reads sits between two narration segments;
+    speaking the three as one text keeps the sentence's intonation whole.
+    """
+    runs: list[list[int]] = []
     for index, seg in enumerate(script.segments):
-        if not speakable(seg.text):
-            continue
+        prev = script.segments[runs[-1][-1]] if runs else None
+        if prev is not None and prev.paragraph == seg.paragraph and prev.voice == seg.voice:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return runs
+
+
+def plan(script: Script, spoken: Callable[[str], str] = lambda s: s) -> list[Utterance]:
+    """Utterances for the script: one per sentence (or piece of a long one) of each run
+    of adjacent same-voice segments, the text rewritten by ``spoken`` for the engine."""
+    out: list[Utterance] = []
+    starts: dict[int, int] = {}  # segment -> utterances starting in it so far
+    for run in _runs(script):
+        seg = script.segments[run[0]]
         voice = script.voices.get(seg.voice)
         if voice is None:
             raise ProfileError(
-                f"segment {index} is read by voice {seg.voice!r}, which the script does not define",
+                f"segment {run[0]} is read by voice {seg.voice!r}, which the script does not define",
                 hint="re-cast the article, or add the voice to the script's voices",
             )
-        part = 0
-        for sentence in split_sentences(seg.text):
-            for piece in split_long(sentence):
-                text = spoken(piece)
-                if speakable(text):
-                    out.append(Utterance(segment=index, part=part, text=text, voice=voice))
-                    part += 1
+        text = "".join(script.segments[i].text for i in run)
+        bounds, pos = [], 0  # (segment, start, end) offsets of each segment in ``text``
+        for i in run:
+            bounds.append((i, pos, pos + len(script.segments[i].text)))
+            pos += len(script.segments[i].text)
+        for start, end in (p for a, b in sentence_spans(text) for p in long_spans(text, a, b)):
+            said = spoken(text[start:end])
+            if not speakable(said):
+                continue
+            covered = [(i, a, b) for i, a, b in bounds if a < end and b > start and speakable(text[max(a, start) : min(b, end)])]
+            if not covered:
+                continue
+            first = covered[0][0]
+            spans: tuple[tuple[int, float], ...] = ()
+            if len(covered) > 1:
+                ends = [(i, (min(b, end) - start) / (end - start)) for i, _, b in covered]
+                spans = tuple(ends[:-1]) + ((ends[-1][0], 1.0),)  # the clip ends with its last segment
+            out.append(Utterance(segment=first, part=starts.get(first, 0), text=said, voice=voice, spans=spans))
+            starts[first] = starts.get(first, 0) + 1
     return out
-
-
-# --- clip checks ----------------------------------------------------------------------
 
 
 class BadClip(SynthesisError):
@@ -526,7 +571,7 @@ def synthesize(
         path = clip_path(root, key)
         hit = None if key in pending else _cached(path)
         if hit:
-            clips[i] = Clip(u.segment, u.part, path, rate=hit[0], frames=hit[1])
+            clips[i] = Clip(u.segment, u.part, path, rate=hit[0], frames=hit[1], spans=u.spans, text=u.text)
             done += 1
         else:
             pending.setdefault(key, []).append(i)
@@ -538,7 +583,7 @@ def synthesize(
         nonlocal done
         for i in pending[key]:
             u = items[i]
-            clips[i] = Clip(u.segment, u.part, tasks[key][2], rate=rate, frames=frames)
+            clips[i] = Clip(u.segment, u.part, tasks[key][2], rate=rate, frames=frames, spans=u.spans, text=u.text)
         done += len(pending[key])
         if progress:
             progress(done, len(items))

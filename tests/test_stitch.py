@@ -391,3 +391,31 @@ def test_truncated_clip_timings_follow_the_audio(tmp_path):
     timings = stitch(Script("t", (seg("One."),)), [clip], tmp_path / "x.mp3")
     assert timings == [pytest.approx((0.3, 0.8), abs=1e-3)]
     assert len(decode(tmp_path / "x.mp3")) / RATE == pytest.approx(1.5, abs=0.05)
+
+
+def test_a_clip_over_several_segments_shares_its_length_by_their_words(tmp_path):
+    # "Critics called the plan " + “reckless” + "." read as one utterance
+    script = Script(
+        "T",
+        (
+            ScriptSegment(NARRATION, "Critics called the plan ", 0, "narrator"),
+            ScriptSegment(NARRATION, "reckless", 0, "narrator", open="“", close="”"),
+            ScriptSegment(NARRATION, ". Then", 0, "narrator"),
+        ),
+    )
+    clip = replace(write_clip(tmp_path / "a.wav", 2.0, segment=0), spans=((0, 0.75), (1, 1.0)))
+    clip = replace(clip, text="Critics called the plan reckless.")
+    later = replace(write_clip(tmp_path / "b.wav", 0.5, segment=2), text="Then")
+    timings = stitch(script, [clip, later], tmp_path / "x.mp3")
+    lead = P.lead_in
+    assert timings[0] == pytest.approx((lead, lead + 1.5), abs=0.001)
+    assert timings[1] == pytest.approx((lead + 1.5, lead + 2.0), abs=0.001)
+    # the pause after the shared clip follows what it said: a full stop
+    assert timings[2][0] == pytest.approx(lead + 2.0 + P.sentence, abs=0.001)
+
+
+def test_the_pause_follows_what_the_previous_clip_actually_said():
+    narr = seg("Critics called the plan reckless. It was ")
+    assert pause_between(narr, narr, prev_text="Critics called the plan reckless.") == P.sentence
+    assert pause_between(narr, narr, prev_text="Last of all,") == P.clause
+    assert pause_between(narr, narr, same_segment=True) == P.sentence

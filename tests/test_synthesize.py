@@ -156,17 +156,38 @@ def test_long_sentence_without_punctuation_splits_at_spaces_and_hard_cuts():
 
 
 def _script(*texts: str, voice: str = "narrator") -> Script:
-    segs = tuple(ScriptSegment("narration", t, paragraph=0, voice=voice) for t in texts)
+    """One segment a paragraph, all read by ``voice``."""
+    segs = tuple(ScriptSegment("narration", t, paragraph=i, voice=voice) for i, t in enumerate(texts))
     return Script("T", segs, voices={"narrator": VOICE})
 
 
 def test_plan_skips_unspeakable_segments_and_numbers_parts():
     script = _script("First. Second.", " ", "“”", "Third one.")
     got = plan(script)
-    assert [(u.segment, u.part, u.text) for u in got] == [
-        (0, 0, "First."), (0, 1, "Second."), (3, 0, "Third one."),
+    assert [(u.segment, u.part, u.text, u.spans) for u in got] == [
+        (0, 0, "First.", ()), (0, 1, "Second.", ()), (3, 0, "Third one.", ()),
     ]
     assert all(u.voice == VOICE for u in got)
+
+
+def test_plan_speaks_a_partial_quote_with_its_sentence_in_one_utterance():
+    # narration, a partial quote the narrator reads, narration: one sentence, one voice
+    segs = (
+        ScriptSegment("narration", "Critics called the plan ", 0, "narrator"),
+        ScriptSegment("narration", "reckless", 0, "narrator", open="“", close="”"),
+        ScriptSegment("narration", ". It was dropped. Then ", 0, "narrator"),
+        ScriptSegment("quote", "No.", 0, "q", open="“", close="”"),
+    )
+    voices = {"narrator": VOICE, "q": VoiceSettings("q", "gmw/en-us", variant="f3")}
+    got = plan(Script("T", segs, voices=voices))
+    assert [(u.segment, u.part, u.text) for u in got] == [
+        (0, 0, "Critics called the plan reckless."), (2, 0, "It was dropped."), (2, 1, "Then"), (3, 0, "No."),
+    ]
+    first = got[0].spans
+    assert [i for i, _ in first] == [0, 1]  # segment 2 adds only the full stop
+    assert first[0][1] == pytest.approx(len("Critics called the plan ") / len("Critics called the plan reckless."))
+    assert first[-1][1] == 1.0
+    assert got[1].spans == () and got[3].spans == ()
 
 
 def test_plan_applies_the_spoken_hook():
