@@ -63,6 +63,13 @@ def voice_options(func):
     return func
 
 
+stable_voices_option = click.option(
+    "--stable-voices",
+    is_flag=True,
+    help="Give each speaker the same voice in every episode (chosen from the name), not in order of appearance.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="audiobook")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
@@ -85,12 +92,13 @@ def main(debug: bool, verbose: bool) -> None:
 @click.option("--author", help="Artist tag (default: the article's byline).")
 @click.option("--show", help="Show name, written as the album tag.")
 @voice_options
+@stable_voices_option
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Synthesis worker processes (default: one per core).")
 @click.option("--bitrate", default="96k", show_default=True, help="MP3 bitrate, e.g. 64k, 96k, 128k.")
 @click.option("--sample-rate", type=click.Choice(["22050", "24000", "32000", "44100", "48000"]), default="44100", show_default=True, help="MP3 sample rate in Hz.")
 @click.option("--id3", "id3_version", type=click.Choice(["3", "4"]), default="3", show_default=True, help="ID3v2 version of the tags (2.3 is the most widely read).")
 @handle_errors
-def build(articles, output, title, author, show, profile, engine, jobs, bitrate, sample_rate, id3_version):
+def build(articles, output, title, author, show, profile, engine, stable_voices, jobs, bitrate, sample_rate, id3_version):
     """Make an MP3 (and its script JSON) from each ARTICLE ("-" reads stdin).
 
     \b
@@ -111,6 +119,7 @@ def build(articles, output, title, author, show, profile, engine, jobs, bitrate,
         show=show,
         profile=profile,
         engine=engine,
+        stable_voices=stable_voices,
         jobs=jobs,
         bitrate=bitrate,
         sample_rate=int(sample_rate),
@@ -152,8 +161,9 @@ def _progress(source: str):
 @click.option("--json", "as_json", is_flag=True, help="Print the script JSON (the format documented in the README).")
 @click.option("--title", help="Title to use instead of the article's headline.")
 @voice_options
+@stable_voices_option
 @handle_errors
-def script(article, as_json, title, profile, engine):
+def script(article, as_json, title, profile, engine, stable_voices):
     """Show how ARTICLE will be read: its segments, speakers and voices, without audio.
 
     \b
@@ -162,7 +172,7 @@ def script(article, as_json, title, profile, engine):
     """
     from .pipeline import Options, make_script
 
-    result = make_script(article, Options(title=title, profile=profile, engine=engine))
+    result = make_script(article, Options(title=title, profile=profile, engine=engine, stable_voices=stable_voices))
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return

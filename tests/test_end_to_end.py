@@ -111,21 +111,27 @@ def test_tags_read_back(example):
     assert "“Bringing it back won’t fix everything, but it’s a start.”" in tags["transcript"]
 
 
-def _voice_pitch(audio, segs, voice: str) -> float:
-    chunks = [span(audio, s["start"], s["end"]) for s in segs if s["voice"] == voice and s["end"] - s["start"] > 1.5]
-    assert chunks, f"no long segment read by {voice}"
+def _voice_pitches(audio, segs) -> dict[str, float]:
+    """Median pitch of each voice over its segments longer than 1.5 s."""
     import numpy as np
 
-    return median_pitch(np.concatenate(chunks))
+    out = {}
+    for voice in {s["voice"] for s in segs}:
+        chunks = [span(audio, s["start"], s["end"]) for s in segs if s["voice"] == voice and s["end"] - s["start"] > 1.5]
+        if chunks:
+            out[voice] = median_pitch(np.concatenate(chunks))
+    return out
 
 
-def test_quotes_are_spoken_in_a_clearly_different_voice(example):
+def test_quotes_are_spoken_in_clearly_different_voices(example):
     audio = decode(example["mp3"])
     segs = example["script"]["segments"]
-    narrator = _voice_pitch(audio, segs, "narrator")
-    quote = _voice_pitch(audio, segs, "quote-1")
-    assert 70 < narrator < 160 and 150 < quote < 300
-    assert semitones(narrator, quote) >= 5, (narrator, quote)
+    pitches = _voice_pitches(audio, segs)
+    narrator = pitches.pop("narrator")
+    assert 70 < narrator < 160
+    assert len(pitches) >= 2, pitches  # at least two quote voices were heard
+    for voice, pitch in pitches.items():
+        assert semitones(narrator, pitch) >= 5, (voice, narrator, pitch)
 
 
 def test_every_segment_is_heard_and_pauses_are_silent(example):
@@ -166,10 +172,10 @@ def test_pyttsx3_driver_path_end_to_end(tmp_path, env):
     decoded = decode(mp3)
     assert abs(len(decoded) / 22050 - (max(s["end"] for s in script["segments"]) + TAIL)) < 0.1
     assert read_tags(mp3)["artist"] == "Tom Baxter"
-    segs = script["segments"]
-    narrator = _voice_pitch(decoded, segs, "narrator")
-    quote = _voice_pitch(decoded, segs, "quote-1")
-    assert semitones(narrator, quote) >= 5, (narrator, quote)
+    pitches = _voice_pitches(decoded, script["segments"])
+    narrator = pitches.pop("narrator")
+    assert pitches, "no quote long enough to measure"
+    assert all(semitones(narrator, p) >= 5 for p in pitches.values()), (narrator, pitches)
 
 
 def test_stdin_build(tmp_path, env):

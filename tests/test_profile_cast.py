@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from audiobook.cast import cast
+from audiobook.cast import assign_voices, cast
 from audiobook.engines.base import EngineVoice
 from audiobook.errors import ProfileError
 from audiobook.models import Article, Segment, VoiceSettings
@@ -118,3 +118,49 @@ def test_cast_gives_narration_the_narrator_and_each_speaker_a_stable_voice():
     assert [s.voice for s in script.segments] == ["narrator", "quote-2", "quote-3", "quote-2", "quote-1"]
     assert set(script.voices) == {"narrator", "quote-1", "quote-2", "quote-3"}
     assert script.paragraphs == ["Intro “Hi.”", "“Yo.”", "“Again.”", "“Who?”"]
+
+
+def quotes_by(*speakers):
+    return [Segment("quote", f"Words {i}.", i, "“", "”", speaker=s) for i, s in enumerate(speakers)]
+
+
+POOL = ["quote-1", "quote-2", "quote-3", "quote-4"]
+
+
+def test_one_person_spelled_three_ways_gets_one_voice():
+    voices = assign_voices(quotes_by("Gerhard Müller", "Ann Lee", "Gerhard Muller", "Mr Mueller"), POOL)
+    assert voices["Gerhard Müller"] == voices["Gerhard Muller"] == voices["Mr Mueller"] != voices["Ann Lee"]
+
+
+def test_consecutive_speakers_never_share_a_voice_when_speakers_outnumber_voices():
+    # five people, three named voices: voices are reused, never back to back
+    order = ["A One", "B Two", "C Three", "A One", "D Four", "B Two", "E Five", "C Three"]
+    segs = quotes_by(*order)
+    voices = assign_voices(segs, POOL)
+    assert set(voices.values()) <= {"quote-2", "quote-3", "quote-4"}  # quote-1 is for unknown speakers
+    heard = [voices[s] for s in order]
+    assert all(a != b for a, b in zip(heard, heard[1:])), heard
+
+
+def test_unknown_speakers_get_their_own_voice_and_never_the_narrators():
+    voices = resolve(load_profile("default"), ESPEAK_LIKE, VARIANTS)
+    segs = quotes_by("Ann Lee", None, "Bob Ray") + [Segment("narration", "Then.", 9)]
+    script = cast(Article("x", tuple(f"“Words {i}.”" for i in range(3)) + ("Then.",) * 7), segs, voices, title="T")
+    got = [s.voice for s in script.segments]
+    assert got[1] == "quote-1" and got[0] not in ("quote-1", "narrator") and got[2] not in ("quote-1", "narrator", got[0])
+    assert got[3] == "narrator"
+
+
+def test_stable_voices_follow_the_name_across_episodes():
+    first = assign_voices(quotes_by("Ann Lee", "Bob Ray", "Cy Dee"), POOL, stable=True)
+    second = assign_voices(quotes_by("Cy Dee", "Dan Eve", "Ann Lee"), POOL, stable=True)
+    assert first["Ann Lee"] == second["Ann Lee"] and first["Cy Dee"] == second["Cy Dee"]
+    # without --stable-voices, voices are dealt in order of appearance
+    assert assign_voices(quotes_by("Cy Dee", "Ann Lee"), POOL) == {"Cy Dee": "quote-2", "Ann Lee": "quote-3"}
+
+
+def test_partial_quotes_read_by_the_narrator_carry_no_speaker():
+    voices = resolve(load_profile("default"), ESPEAK_LIKE, VARIANTS)
+    segs = [Segment("narration", "He called it ", 0), Segment("narration", "a disgrace", 0, "“", "”", speaker="Ann Lee")]
+    script = cast(Article("x", ("He called it “a disgrace”",)), segs, voices, title="T")
+    assert [(s.voice, s.speaker) for s in script.segments] == [("narrator", None), ("narrator", None)]
