@@ -136,6 +136,31 @@ class ScriptSegment:
 
 
 @dataclass(frozen=True)
+class Chapter:
+    """A titled stretch of the episode: an article of a digest, or a section of one."""
+
+    title: str
+    """What players show (the article's title, or the section heading)."""
+    first_segment: int
+    """Index in ``Script.segments`` of the chapter's first segment."""
+    start: float | None = None
+    """Seconds where the chapter begins (once audio exists)."""
+    end: float | None = None
+    """Seconds where it ends: the next chapter's start, or the end of the audio."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"title": self.title, "first_segment": self.first_segment}
+        if self.start is not None and self.end is not None:
+            data["start"] = round(self.start, 3)
+            data["end"] = round(self.end, 3)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chapter:
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+@dataclass(frozen=True)
 class Script:
     """Everything needed to make the audio: metadata, segments and voices."""
 
@@ -151,6 +176,8 @@ class Script:
     """Publication date."""
     source: str | None = None
     """Where the article came from."""
+    chapters: tuple[Chapter, ...] = ()
+    """Chapters in order (none for a plain single article)."""
 
     @property
     def paragraphs(self) -> list[str]:
@@ -162,10 +189,23 @@ class Script:
             out[seg.paragraph].append(seg.open + seg.text + seg.close)
         return ["".join(parts) for parts in out]
 
-    def with_timings(self, timings: list[tuple[float, float]]) -> Script:
-        """A copy whose segments carry the given (start, end) seconds."""
+    def with_timings(self, timings: list[tuple[float, float]], duration: float | None = None) -> Script:
+        """A copy whose segments (and chapters) carry their seconds in the audio.
+
+        ``duration`` is the length of the whole audio; the last chapter ends there
+        (else at the end of its last segment).
+        """
         segs = tuple(replace(s, start=a, end=b) for s, (a, b) in zip(self.segments, timings))
-        return replace(self, segments=segs)
+        end_of_audio = duration if duration is not None else max((b for _, b in timings), default=0.0)
+        chapters = []
+        for i, ch in enumerate(self.chapters):
+            start = segs[ch.first_segment].start if ch.first_segment < len(segs) else end_of_audio
+            chapters.append(replace(ch, start=start))
+        chapters = [
+            replace(ch, end=chapters[i + 1].start if i + 1 < len(chapters) else end_of_audio)
+            for i, ch in enumerate(chapters)
+        ]
+        return replace(self, segments=segs, chapters=tuple(chapters))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -174,6 +214,7 @@ class Script:
             "date": self.date,
             "source": self.source,
             "voices": {k: v.to_dict() for k, v in self.voices.items()},
+            "chapters": [c.to_dict() for c in self.chapters],
             "segments": [s.to_dict() for s in self.segments],
         }
 
@@ -186,6 +227,7 @@ class Script:
             source=data.get("source"),
             voices={k: VoiceSettings.from_dict(v) for k, v in data.get("voices", {}).items()},
             segments=tuple(ScriptSegment.from_dict(s) for s in data["segments"]),
+            chapters=tuple(Chapter.from_dict(c) for c in data.get("chapters", [])),
         )
 
 
