@@ -90,7 +90,9 @@ def main(debug: bool, verbose: bool) -> None:
 @click.option("-o", "--output", default="output", show_default=True, metavar="DIR|FILE.mp3", help="Output folder, or an .mp3 path for a single article.")
 @click.option("--title", help="Episode title (default: the article's headline, else its file name).")
 @click.option("--author", help="Artist tag (default: the article's byline).")
-@click.option("--show", help="Show name, written as the album tag.")
+@click.option("--show", help="Show name, written as the album tag (and spoken in a digest's opening).")
+@click.option("--episode", metavar="FILE.mp3", help="Make ONE episode of all the articles (a digest), a chapter each, in this file (inside -o unless it has a folder).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Episode date of a digest (default: today).")
 @voice_options
 @stable_voices_option
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Synthesis worker processes (default: one per core).")
@@ -98,21 +100,26 @@ def main(debug: bool, verbose: bool) -> None:
 @click.option("--sample-rate", type=click.Choice(["22050", "24000", "32000", "44100", "48000"]), default="44100", show_default=True, help="MP3 sample rate in Hz.")
 @click.option("--id3", "id3_version", type=click.Choice(["3", "4"]), default="3", show_default=True, help="ID3v2 version of the tags (2.3 is the most widely read).")
 @handle_errors
-def build(articles, output, title, author, show, profile, engine, stable_voices, jobs, bitrate, sample_rate, id3_version):
+def build(articles, output, title, author, show, episode, day, profile, engine, stable_voices, jobs, bitrate, sample_rate, id3_version):
     """Make an MP3 (and its script JSON) from each ARTICLE ("-" reads stdin).
 
     \b
     Examples:
       audiobook build article.txt                # -> output/article.mp3 + .json
       audiobook build a.txt b.txt -o episodes/   # one episode per article
+      audiobook build a.txt b.txt c.txt --episode morning.mp3 --show "Morning Brief"
     """
-    from .pipeline import Options, build_episode
+    from .pipeline import Options, build_digest, build_episode
 
     out = Path(output)
-    if len(articles) > 1 and out.suffix.lower() == ".mp3":
-        raise click.UsageError("-o names one .mp3 file but several articles were given; give a folder instead")
-    if (title or author) and len(articles) > 1:
-        raise click.UsageError("--title and --author apply to one article; build the articles one at a time")
+    if episode is not None:
+        if not episode.lower().endswith(".mp3"):
+            raise click.UsageError("--episode must name an .mp3 file, e.g. --episode morning.mp3")
+        target = Path(episode) if Path(episode).parent != Path(".") else out / episode
+    elif len(articles) > 1 and out.suffix.lower() == ".mp3":
+        raise click.UsageError("-o names one .mp3 file but several articles were given; give a folder, or use --episode for one digest")
+    elif (title or author) and len(articles) > 1:
+        raise click.UsageError("--title and --author apply to one article (or to a digest made with --episode)")
     options = Options(
         title=title,
         author=author,
@@ -125,21 +132,30 @@ def build(articles, output, title, author, show, profile, engine, stable_voices,
         sample_rate=int(sample_rate),
         id3_version=int(id3_version),
     )
+    if episode is not None:
+        result = build_digest(list(articles), target, options, progress=_progress(target.name), day=day.date() if day else None)
+        _report(result)
+        return
     failed = []
     for source in articles:
         try:
-            episode = build_episode(source, out, options, progress=_progress(source))
+            result = build_episode(source, out, options, progress=_progress(source))
         except AudiobookError as exc:
             if len(articles) == 1:
                 raise
             failed.append(source)
             click.echo(f"audiobook: error: {exc.one_line()}", err=True)
             continue
-        minutes, seconds = divmod(round(episode.duration), 60)
-        click.echo(f"{episode.mp3}  {minutes}:{seconds:02d}  {len(episode.script.segments)} segments  built in {episode.seconds:.1f} s")
+        _report(result)
     if failed:
         click.echo(f"audiobook: {len(failed)} of {len(articles)} articles failed: {', '.join(failed)}", err=True)
         sys.exit(1)
+
+
+def _report(episode) -> None:
+    minutes, seconds = divmod(round(episode.duration), 60)
+    chapters = f"  {len(episode.script.chapters)} chapters" if episode.script.chapters else ""
+    click.echo(f"{episode.mp3}  {minutes}:{seconds:02d}  {len(episode.script.segments)} segments{chapters}  built in {episode.seconds:.1f} s")
 
 
 def _progress(source: str):

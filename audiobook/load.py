@@ -34,18 +34,21 @@ def load(source: str | Path) -> Article:
     data = _read_bytes(name)
     text = _decode(data, name)
     suffix = Path(name).suffix.lower() if name != "-" else ""
+    headings: tuple[str, ...] = ()
     if suffix in HTML_SUFFIXES or (not suffix and _looks_like_html(text)):
-        title, paragraphs = _html_paragraphs(text)
+        title, paragraphs, headings = _html_paragraphs(text)
     else:
+        title = None
         if suffix in MARKDOWN_SUFFIXES:
+            title, headings = _markdown_headings(text)
             text = _markdown_to_text(text)
-        title, paragraphs = None, split_paragraphs(text)
+        paragraphs = split_paragraphs(text)
     if not any(p.strip() for p in paragraphs):
         raise LoadError(
             f"{name}: the article is empty",
             "give a file that contains the article's text",
         )
-    return Article(source=name, paragraphs=tuple(paragraphs), title=title)
+    return Article(source=name, paragraphs=tuple(paragraphs), title=title, headings=headings)
 
 
 def _read_bytes(name: str) -> bytes:
@@ -104,6 +107,21 @@ _MD_RULES = [
 ]
 
 
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", re.M)
+
+
+def _markdown_headings(text: str) -> tuple[str | None, tuple[str, ...]]:
+    """The first level-1 heading (the title) and the other headings (sections)."""
+    title, sections = None, []
+    for m in _MD_HEADING.finditer(text):
+        words = " ".join(_markdown_to_text(m.group(2)).split())
+        if m.group(1) == "#" and title is None:
+            title = words
+        elif words:
+            sections.append(words)
+    return title, tuple(sections)
+
+
 def _markdown_to_text(text: str) -> str:
     for pattern, repl in _MD_RULES:
         text = pattern.sub(repl, text)
@@ -129,6 +147,7 @@ class _HTMLText(HTMLParser):
         self.paragraphs: list[str] = []
         self.title: str | None = None
         self.h1: str | None = None
+        self.headings: list[str] = []
         self._skip = 0
         self._stack: list[str] = []
         self._buf: list[str] = []
@@ -154,6 +173,8 @@ class _HTMLText(HTMLParser):
             text = self._flush()
             if tag == "h1" and text and self.h1 is None:
                 self.h1 = text
+            elif tag in ("h2", "h3", "h4") and text:
+                self.headings.append(text)
             while self._stack and self._stack.pop() != tag:
                 pass
 
@@ -171,11 +192,11 @@ class _HTMLText(HTMLParser):
         return text
 
 
-def _html_paragraphs(html: str) -> tuple[str | None, list[str]]:
+def _html_paragraphs(html: str) -> tuple[str | None, list[str], tuple[str, ...]]:
     parser = _HTMLText()
     parser.feed(html)
     parser.close()
     parser._flush()
     # the <h1> stays in the body: the episode opens by reading the headline
     title = parser.h1 or (" ".join(parser.title.split()) if parser.title else None)
-    return title, parser.paragraphs
+    return title, parser.paragraphs, tuple(parser.headings)

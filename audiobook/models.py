@@ -30,6 +30,8 @@ class Article:
     """Byline found in the article, without the leading "By"."""
     date: str | None = None
     """Publication date found in the article, as written there."""
+    headings: tuple[str, ...] = ()
+    """Section headings (from Markdown or HTML), each also a paragraph of the body."""
 
     @property
     def text(self) -> str:
@@ -200,7 +202,7 @@ class Script:
         chapters = []
         for i, ch in enumerate(self.chapters):
             start = segs[ch.first_segment].start if ch.first_segment < len(segs) else end_of_audio
-            chapters.append(replace(ch, start=start))
+            chapters.append(replace(ch, start=0.0 if i == 0 else start))  # the first one holds the lead-in
         chapters = [
             replace(ch, end=chapters[i + 1].start if i + 1 < len(chapters) else end_of_audio)
             for i, ch in enumerate(chapters)

@@ -2,10 +2,12 @@
 
     load -> clean -> segment -> attribute -> cast -> synthesize -> stitch -> tag
 
-``make_script`` runs the text stages; ``build_episode`` adds the audio stages
-and writes ``<slug>.mp3`` and ``<slug>.json`` under temporary names, renaming
-them into place only when both are complete, so an interrupted or failed build
-never leaves a partial file nor replaces a good episode.
+``make_script`` runs the text stages for one article, ``make_digest_script``
+for several in one episode (an opening, each article announced, a chapter per
+article); ``render`` adds the audio stages and writes ``<slug>.mp3`` and
+``<slug>.json`` under temporary names, renaming them into place only when both
+are complete, so an interrupted or failed build never leaves a partial file nor
+replaces a good episode.
 """
 from __future__ import annotations
 
@@ -16,12 +18,13 @@ import re
 import tempfile
 import time
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from .errors import OutputError
-from .models import Script
+from .models import NARRATION, Article, Chapter, Script, Segment
 
 log = logging.getLogger(__name__)
 
@@ -85,35 +88,95 @@ def _title_from_name(source: str) -> str:
     return words[:1].upper() + words[1:] if words else "Article"
 
 
-def make_script(source: str, options: Options = Options()) -> Script:
-    """Load, clean, segment and cast one article: the script, without audio."""
+def _load_profile(options: Options):
+    from .profile import load_profile
+
+    return load_profile(options.profile)  # first: a bad profile fails before any work
+
+
+def _read(source: str) -> tuple[Article, list[Segment]]:
+    """Load, clean, segment and attribute one article."""
     from .attribute import attribute
-    from .cast import cast
     from .clean import clean
-    from .engines import get_engine
+    from .errors import LoadError
     from .load import load
-    from .profile import load_profile, resolve
     from .segment import segment
 
-    profile = load_profile(options.profile)  # first: a bad profile fails before any work
     article = clean(load(source))
     if not article.paragraphs:
-        from .errors import LoadError
-
         raise LoadError(f"{source}: nothing is left to read once ads and boilerplate are removed", "check that the file holds the article's text")
-    segments = attribute(article.paragraphs, segment(article.paragraphs))
+    return article, attribute(article.paragraphs, segment(article.paragraphs))
+
+
+def _voices(profile, options: Options) -> dict:
+    from .engines import get_engine
+    from .profile import resolve
+
     engine = get_engine(options.engine)
     try:
-        voices = resolve(profile, engine.voices(), engine.variants())
+        return resolve(profile, engine.voices(), engine.variants())
     finally:
         engine.close()
+
+
+def _sections(article: Article, segments: Sequence[Segment], first: int = 0, prefix: str = "") -> list[Chapter]:
+    """A chapter for each section heading of the article, at the heading's first segment."""
+    out: list[Chapter] = []
+    wanted = list(article.headings)
+    for index, seg in enumerate(segments):
+        if wanted and seg.text.strip() and article.paragraphs[seg.paragraph] == wanted[0] and (index == 0 or segments[index - 1].paragraph != seg.paragraph):
+            out.append(Chapter(prefix + wanted.pop(0), first + index))
+    return out
+
+
+def make_script(source: str, options: Options = Options()) -> Script:
+    """Load, clean, segment, attribute and cast one article: the script, without audio."""
+    from .cast import cast
+
+    profile = _load_profile(options)
+    article, segments = _read(source)
+    voices = _voices(profile, options)
     title = options.title or article.title or _title_from_name(source)
     script = cast(article, segments, voices, title=title, stable=options.stable_voices)
-    if options.author:
-        from dataclasses import replace
+    chapters = _sections(article, segments)
+    if chapters and chapters[0].first_segment > 0:  # the part before the first heading
+        chapters.insert(0, Chapter(title, 0))
+    return replace(script, author=options.author or script.author, chapters=tuple(chapters))
 
-        script = replace(script, author=options.author)
-    return script
+
+def make_digest_script(sources: Sequence[str], options: Options = Options(), *, title: str, day: date) -> Script:
+    """One script from several articles: an opening, then each article announced by
+    its title, with a chapter per article (and per section of an article)."""
+    from .cast import cast
+
+    profile = _load_profile(options)
+    segments: list[Segment] = []
+    chapters: list[Chapter] = []
+    paragraph = 0
+    opening = profile.opening_text(options.show, title, day)
+    if opening:
+        segments.append(Segment(NARRATION, opening, 0))
+        chapters.append(Chapter(options.show or title, 0))
+        paragraph = 1
+    authors = []
+    for source in sources:
+        article, segs = _read(source)
+        heading = article.title or _title_from_name(source)
+        first = len(segments)
+        chapters.append(Chapter(heading, first))
+        if article.title is None or article.paragraphs[0] != article.title:
+            # the article does not open with its headline: announce it
+            segments.append(Segment(NARRATION, heading, paragraph))
+            paragraph += 1
+        sections = _sections(article, segs, first=len(segments), prefix=f"{heading}: ")
+        chapters.extend(ch for ch in sections if ch.first_segment > first)
+        segments.extend(replace(seg, paragraph=seg.paragraph + paragraph) for seg in segs)
+        paragraph += len(article.paragraphs)
+        if article.author and article.author not in authors:
+            authors.append(article.author)
+    combined = Article(source=", ".join(sources), paragraphs=(), title=title, author=", ".join(authors) or None, date=day.isoformat())
+    script = cast(combined, segments, _voices(profile, options), title=title, stable=options.stable_voices)
+    return replace(script, author=options.author or script.author, chapters=tuple(chapters))
 
 
 def output_paths(source: str, script: Script, out: Path) -> tuple[Path, Path]:
@@ -144,16 +207,15 @@ def _temp_path(final: Path) -> Path:
     return Path(name)
 
 
-def build_episode(source: str, out: Path, options: Options = Options(), progress: Progress | None = None) -> Episode:
-    """Make one episode from one article; returns what was written."""
+def render(script: Script, mp3: Path, options: Options, progress: Progress | None = None, *, comment: str) -> Episode:
+    """The audio stages for a script, and the safe writing of the MP3 and its JSON."""
     from .speech import spoken
     from .stitch import find_ffmpeg, stitch
     from .synthesize import plan, synthesize
     from .tag import tag
 
     started = time.perf_counter()
-    script = make_script(source, options)
-    mp3, js = output_paths(source, script, out)
+    js = mp3.with_suffix(".json")
     if mp3.is_dir():
         raise OutputError(f"output path {mp3} is a folder", "give a file name ending in .mp3, or a folder with -o")
     _prepare_dir(mp3.parent)
@@ -164,8 +226,11 @@ def build_episode(source: str, out: Path, options: Options = Options(), progress
     tmp_mp3, tmp_js = _temp_path(mp3), _temp_path(js)
     try:
         timings = stitch(script, clips, tmp_mp3, bitrate=options.bitrate, sample_rate=options.sample_rate)
-        script = script.with_timings(timings)
-        tag(tmp_mp3, script, show=options.show, comment=_comment(source), id3_version=options.id3_version)
+        from mutagen.mp3 import MP3
+
+        duration = MP3(tmp_mp3).info.length
+        script = script.with_timings(timings, duration)
+        tag(tmp_mp3, script, show=options.show, comment=comment, id3_version=options.id3_version)
         tmp_js.write_text(json.dumps(script.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         os.replace(tmp_mp3, mp3)
         os.replace(tmp_js, js)
@@ -174,10 +239,27 @@ def build_episode(source: str, out: Path, options: Options = Options(), progress
     finally:
         for tmp in (tmp_mp3, tmp_js):
             tmp.unlink(missing_ok=True)
-    from mutagen.mp3 import MP3
-
-    duration = MP3(mp3).info.length
     return Episode(mp3=mp3, script_json=js, script=script, duration=duration, seconds=time.perf_counter() - started)
+
+
+def build_episode(source: str, out: Path, options: Options = Options(), progress: Progress | None = None) -> Episode:
+    """Make one episode from one article; returns what was written."""
+    started = time.perf_counter()
+    script = make_script(source, options)
+    mp3, _ = output_paths(source, script, out)
+    episode = render(script, mp3, options, progress, comment=_comment(source))
+    return replace(episode, seconds=time.perf_counter() - started)
+
+
+def build_digest(sources: Sequence[str], mp3: Path, options: Options = Options(), progress: Progress | None = None, *, day: date | None = None) -> Episode:
+    """Make one episode from several articles, a chapter each."""
+    started = time.perf_counter()
+    day = day or date.today()
+    title = options.title or (f"{options.show}, {day:%A} {day.day} {day:%B %Y}" if options.show else _title_from_name(str(mp3)))
+    script = make_digest_script(sources, options, title=title, day=day)
+    names = ", ".join(Path(s).name if s != "-" else "stdin" for s in sources)
+    episode = render(script, mp3, options, progress, comment=f"Sources: {names}")
+    return replace(episode, seconds=time.perf_counter() - started)
 
 
 def _comment(source: str) -> str:

@@ -14,6 +14,7 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ log = logging.getLogger(__name__)
 
 CANDIDATE_KEYS = {"id", "name", "language", "gender", "variant"}
 VOICE_KEYS = {"candidates", "rate", "pitch", "volume"}
-TOP_KEYS = {"rate", "pitch", "volume", "narrator", "quotes", "description"}
+TOP_KEYS = {"rate", "pitch", "volume", "narrator", "quotes", "description", "show"}
+SHOW_KEYS = {"opening"}
+OPENING_FIELDS = {"show", "weekday", "day", "month", "year", "title"}
 RATE_RANGE = (80, 500)
 DEFAULT_RATE = 170
 
@@ -55,6 +58,17 @@ class Profile:
     """The voice that reads everything that is not a quote."""
     quotes: tuple[VoiceSpec, ...]
     """The pool quoted speakers are cast from, in order."""
+    opening: str | None = None
+    """What the narrator says to open a digest episode, with {show}, {weekday},
+    {day}, {month}, {year} and {title} filled in; None for no opening."""
+
+    def opening_text(self, show: str | None, title: str, day: date) -> str | None:
+        """The opening line for ``show`` on ``day``; None without a show or an opening."""
+        if not self.opening or not show:
+            return None
+        return self.opening.format(
+            show=show, title=title, weekday=f"{day:%A}", day=day.day, month=f"{day:%B}", year=day.year
+        )
 
 
 def profile_dirs() -> list[Path]:
@@ -112,7 +126,25 @@ def parse_profile(data: dict[str, Any], where: str = "<profile>") -> Profile:
             "add [[quotes]] tables; see voices/default.toml",
         )
     quotes = tuple(_voice_spec(f"quote-{i + 1}", q, defaults, where, text, key=f"quotes[{i}]") for i, q in enumerate(pool))
-    return Profile(path=where, narrator=narrator, quotes=quotes)
+    return Profile(path=where, narrator=narrator, quotes=quotes, opening=_opening(data.get("show", {}), where, text))
+
+
+def _opening(table: Any, where: str, text: str) -> str | None:
+    if not isinstance(table, dict):
+        raise _fail(where, text, "show", "must be a table", 'e.g. [show] opening = "This is {show}."')
+    _check_keys(table, SHOW_KEYS, "show.", where, text)
+    opening = table.get("opening")
+    if opening is None:
+        return None
+    if not isinstance(opening, str):
+        raise _fail(where, text, "show.opening", f"must be a string, not {opening!r}", 'e.g. opening = "This is {show}."')
+    import string
+
+    names = {name for _, name, _, _ in string.Formatter().parse(opening) if name is not None}
+    unknown = names - OPENING_FIELDS
+    if unknown:
+        raise _fail(where, text, "show.opening", f"names unknown field(s) {', '.join(sorted(unknown))}", f"use {', '.join('{' + f + '}' for f in sorted(OPENING_FIELDS))}")
+    return opening
 
 
 def _line_of(text: str, key: str) -> str:
