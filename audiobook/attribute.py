@@ -4,23 +4,30 @@
 
 Plain-Python rules, no model.  Steps:
 
-1. ``_people``: collect the capitalised names of the article (``Tory co-chairman
-   Liam Fox``, ``Gerhard Müller, the prefect for ...``), keyed by their folded
-   surname, with the role nouns written next to them (``co-chairman``,
-   ``prefect``) so that "the prefect said" finds Müller.
+1. ``names.people``: collect the people and organisations of the article
+   (``Tory co-chairman Liam Fox``, ``Gerhard Müller, the prefect for ...``,
+   ``Farrow Sea Links``), keyed by their folded surname, with their gender
+   (title, given name) and the role nouns written next to them, so that "the
+   prefect said" finds Müller.
 2. For each quote, its *tail* (the narration of its sentence before it) and its
    *head* (the narration after it, up to the end of that sentence).
 3. ``_is_speech``: a quote is speech when it stands as a sentence of its own
    (starts the sentence, or follows a colon or "he said,"), when it continues
-   a quote left open, or when an attribution follows it ("..., she said").
-   A quote embedded mid-sentence (scare quote, title, a fragment completing
-   the narrator's clause) becomes narration: the narrator reads it.
-4. ``_who``: the speaker from "X said", "said X", "X, 79, said", "X told the
-   BBC:", "according to X", a participle ("..., saying:") whose subject starts
-   the sentence, or a pronoun resolved to the person most recently in focus
-   (a sentence subject or the last speaker, honouring he/she when a title
-   tells the gender).  Without attribution a quote takes the speaker of its
-   split twin, of its paragraph, or of the quote it continues.
+   a quote left open, or when an attribution follows it ("..., she said",
+   "..., said harbour master Dan Reyes").  A quote embedded mid-sentence
+   (scare quote, title, a fragment completing the narrator's clause) becomes
+   narration: the narrator reads it.
+4. ``_who``: the speaker from "X said", "said X", "X, 79, said", "her sister,
+   Nell Crane, said", "X told the BBC:", "according to X", a participle
+   ("..., saying:") whose subject starts the sentence, or a pronoun resolved
+   through ``Focus``: the people, organisations and unnamed sources most
+   recently in subject position (he/she only people of a compatible gender,
+   "it" only organisations and documents; "the company" the organisation in
+   focus; an epithet used once, "the forward", the person just named).
+   Without attribution a quote takes the speaker of its split twin, of its
+   paragraph, of the attribution closing its multi-paragraph run, of the
+   person the narration paragraph before it ends on, or of the quote before
+   it (photo captions between them skipped).
 5. A quote nested in a speech quote, attributed inside it to a named person,
    is cut out and voiced as that person; otherwise it stays in the outer quote.
 
@@ -30,11 +37,12 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from .models import NARRATION, QUOTE, Segment
+from .names import (NAME, NOT_NAMES, OBJECT_MARKERS, THING_NOUNS, TITLES, People, fold,
+                    people as find_people, split_title)
 from .segment import quote_spans
 
 logger = logging.getLogger(__name__)
@@ -50,66 +58,54 @@ SPEECH_VERBS = (
     "|stressed|stresses|urged|urges|joked|jokes|shouted|whispered|concluded|concludes"
     "|reported|reports|recounted|agreed|agrees|mused|quipped|boasted|complained|complains"
     "|pleaded|vowed|vows|predicted|exclaimed|sighed|answered|answers|testified|wondered"
+    "|revealed|reveals|laughed|laughs|gushed|fumed|raged|blasted|slammed|countered|counters"
+    "|retorted|snapped|yelled|screamed|cried|begged|demanded|demands|promised|promises"
+    "|pledged|emphasised|emphasized|reflected|reflects|remembered|remembers"
+    "|emailed|texted|messaged|shared|captioned|assured|assures|protested|objected"
 )
 PARTICIPLES = (
     "saying|adding|telling|insisting|warning|explaining|arguing|claiming|writing|asking"
     "|noting|recalling|admitting|acknowledging|stating|declaring|tweeting|announcing"
-    "|stressing|urging|concluding|replying|responding|continuing|joking"
+    "|stressing|urging|concluding|replying|responding|continuing|joking|revealing|posting"
 )
 VERB = re.compile(rf"\b(?:{SPEECH_VERBS})\b", re.IGNORECASE)
 PARTICIPLE = re.compile(rf"\b(?:{PARTICIPLES})\b", re.IGNORECASE)
 
-TITLES = frozenset(
-    "mr mrs ms miss mx dr sir lord lady dame baroness baron prof professor rev reverend father"
-    " mother sister brother pope president senator sen gov governor judge coach st saint"
-    " captain capt general gen colonel col sergeant sgt lieutenant lt rep representative"
-    " chancellor minister cardinal bishop archbishop rabbi imam king queen prince princess"
-    " officer detective inspector councilman councilwoman councillor councilor cllr alderman"
-    " mayor commissioner superintendent chief sheriff deputy ambassador".split()
-)
-MALE = frozenset("mr sir lord baron father brother pope king prince".split())
-FEMALE = frozenset("mrs ms miss lady dame baroness mother sister queen princess".split())
 PRONOUNS = {"he": "m", "she": "f", "they": None, "it": None}
-
-# Capitalised words that start sentences or name no one.
-NOT_NAMES = frozenset(
-    "the a an and but or so yet if then when while as at in on of for to from by with after"
-    " before during since until meanwhile however although though this that these those it its"
-    " he she they we i you his her their our my your there here what who which where why how"
-    " both all some many most one two three no not also only even still now today yesterday"
-    " monday tuesday wednesday thursday friday saturday sunday january february march april"
-    " june july august september october november december prior despite according"
-    " unlike like instead earlier later last next new first".split()
-)
-# Words before a name that make it an object, not the subject of its sentence.
-OBJECT_MARKERS = frozenset(
-    "to of for with against by about after before than from at in on into over under between"
-    " and or accused told asked thanked attacked criticised criticized urged met like whether"
-    " as".split()
+# Labels that stand for an organisation named in the article ("the company said").
+ORG_LABELS = frozenset(
+    "company firm carmaker operator manufacturer retailer airline insurer supplier maker developer"
+    " chain brand business group organisation organization charity club lender bank".split()
 )
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr st no prof gen sen rep gov lt col sgt capt jr sr vs mt ft rev inc ltd co corp".split()
 )
-NAME_WORD = r"(?:[A-Z][\w'’\-]*?[a-z\u00df-\u00ff]\w*(?:['’\-]\w+)*|[A-Z]\.(?:[A-Z]\.)*|[IVX]+\b)"
-NAME = re.compile(rf"{NAME_WORD}(?:\s+(?:(?:de|da|van|von|der|den|del|la|le|bin|al|du|dos|di|ter)\s+)?{NAME_WORD})*")
 # "the report", "an official", "a spokesman for the firm", "critics", "The 79-year-old"
 DESCRIPTOR = re.compile(
-    r"(?:(?:the|a|an|one|another|some|two|three|several)\s+)(?P<words>(?:[\w’'\-]+\s+){0,3}?[\w’'\-]+?)"
+    r"(?P<det>(?:the|a|an|one|another|some|two|three|several|his|her|their|its)\s+)(?P<words>(?:[\w’'\-]+\s+){0,3}?[\w’'\-]+?)"
     r"(?=\s*(?:,|\s(?:for|of|at|from|in|with|who)\b|$))",
     re.IGNORECASE,
 )
+# A sentence that opens on an unnamed source: "Another analyst, who ..., said"
+LEAD_LABEL = re.compile(
+    r"^\W*(?i:(?:but|and|yet|however|meanwhile),?\s+)?(?i:an?|another|one|the)\s+"
+    rf"(?P<words>(?:[a-z][\w\-]*\s+){{0,2}}?[a-z][\w\-]*)(?=,|\s+(?:for|of|at|from|in|with|who|{SPEECH_VERBS})\b)"
+)
+# Lowercase role words (and the organisation) before a name: "harbour master
+# Daniel Reyes", "Calder spokeswoman Adrienne Kowalczyk", "the Tory leader Ann Lee".
+_NOT_ROLE = "|".join(sorted(OBJECT_MARKERS | NOT_NAMES | set(
+    "is was are were has had have will would could can may might must did does do met saw".split())))
+ROLE_WORD = rf"(?!(?:{SPEECH_VERBS}|{_NOT_ROLE})\b|[a-z]\w*(?:ed|ing)\b)[a-z][\w’'\-]*\s+"
+ROLE_PREFIX = rf"(?:[Tt]he\s+)?(?:[A-Z][\w&’'\-]*\s+){{0,3}}(?:{ROLE_WORD}){{1,3}}"
+ROLE_NAME = (
+    rf"{ROLE_PREFIX}({NAME.pattern})"
+    rf"(?=\s*(?:[,.;:!?)\]—–]|$)|\s+(?:of|for|at|from|in|on|who|and|with|to|during|after|{SPEECH_VERBS})\b)"
+)
+ROLE_LEAD = re.compile(rf"{ROLE_PREFIX}({NAME.pattern})")
 SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9]|$)")
-APPOSITIVE = r"(?:\s*,\s*[^,:;“”\"]{1,90}?,)?"
+APPOSITIVE = r"(?:\s*,\s*(?P<app>[^,:;“”\"]{1,90}?),)?"
 ADVERB = r"(?:\s+(?:also|later|then|previously|once|has|had|have|was|were|is|would|will|had\s+earlier|\w+ly))*"
 CLAUSE_END = re.compile(r"[.!?…]['\"”’)\]]*\s*$")
-
-
-def fold(text: str) -> str:
-    """Casefolded, diacritics removed, and German ue/oe/ae spelled as the bare vowel."""
-    text = text.casefold().replace("ß", "ss")
-    text = text.replace("ue", "u").replace("oe", "o").replace("ae", "a")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
 
 
 def speaker_key(name: str) -> str:
@@ -121,96 +117,6 @@ def speaker_key(name: str) -> str:
     words = re.findall(r"[^\W_]+", fold(name or ""))
     kept = [w for w in words if w not in TITLES] or words
     return " ".join(kept)
-
-
-# --- Step 1: the people of the article --------------------------------------
-
-
-@dataclass
-class People:
-    """Names found in the article, so a surname or a role finds the full name."""
-
-    by_surname: dict[str, str] = field(default_factory=dict)
-    """Folded surname -> the fullest name written with it."""
-    gender: dict[str, str] = field(default_factory=dict)
-    """Full name -> "m" or "f" when a title says so."""
-    roles: dict[str, set[str]] = field(default_factory=dict)
-    """Folded role noun ("prefect", "mp") -> the full names it describes."""
-    by_first: dict[str, set[str]] = field(default_factory=dict)
-    """Folded first name -> full names, for "Sir Anthony" or a friend's "Jose"."""
-
-    def add(self, words: list[str], title: str | None) -> str:
-        full = " ".join(words)
-        key = fold(words[-1])
-        known = self.by_surname.get(key)
-        if known is None or len(full.split()) > len(known.split()):
-            self.by_surname[key] = full
-            if known and known in self.gender:
-                self.gender.setdefault(full, self.gender[known])
-        full = self.by_surname[key]
-        if len(words) > 1:
-            self.by_first.setdefault(fold(words[0]), set()).add(full)
-        if title in MALE or title in FEMALE:
-            self.gender.setdefault(full, "m" if title in MALE else "f")
-        return full
-
-    def resolve(self, name: str) -> str:
-        words = [w for w in name.split() if w.lower().rstrip(".") not in TITLES]
-        if not words:
-            return name
-        key = fold(words[-1])
-        if key in self.by_surname:
-            return self.by_surname[key]
-        firsts = {self.by_surname.get(fold(f.split()[-1]), f) for f in self.by_first.get(key, ())}
-        firsts = firsts if len(words) == 1 else set()
-        return next(iter(firsts)) if len(firsts) == 1 else " ".join(words)
-
-    def by_role(self, words: str) -> str | None:
-        head = fold(words.split()[-1]) if words.split() else ""
-        names = self.roles.get(head, set())
-        return next(iter(names)) if len(names) == 1 else None
-
-
-def _split_title(match_text: str) -> tuple[list[str], str | None]:
-    """Words of a capitalised run with leading non-names dropped, and its title."""
-    words = match_text.split()
-    while words and words[0].lower() in NOT_NAMES:
-        words = words[1:]
-    title = None
-    while words and words[0].lower().rstrip(".") in TITLES:
-        title = title or words[0].lower().rstrip(".")
-        words = words[1:]
-    return words, title
-
-
-def _people(paragraphs: Sequence[str]) -> People:
-    people = People()
-    singles: list[tuple[str, str | None]] = []
-    for text in paragraphs:
-        for m in NAME.finditer(text):
-            words, title = _split_title(m.group())
-            if not words:
-                continue
-            if len(words) == 1:
-                singles.append((words[0], title))
-                continue
-            full = people.add(words, title)
-            _note_roles(people, full, text, m.start(), m.end())
-    for word, title in singles:  # "Mr Smith" with no first name anywhere
-        if title and fold(word) not in people.by_surname and fold(word) not in people.by_first:
-            people.add([word], title)
-    return people
-
-
-def _note_roles(people: People, full: str, text: str, start: int, end: int) -> None:
-    """Role nouns written just before a name or in the appositive after it."""
-    before = re.search(r"([a-z][\w\-]+|[A-Z]{2,})\s+$", text[max(0, start - 40):start])
-    if before and before.group(1).lower() not in NOT_NAMES | OBJECT_MARKERS:
-        people.roles.setdefault(fold(before.group(1)), set()).add(full)
-    after = re.match(r",\s+(?:the|a|an)\s+([^,]{1,80}?)(?=,|\s(?:of|for|at|in|and|who)\b)", text[end:])
-    if after:
-        head = after.group(1).split()[-1]
-        people.roles.setdefault(fold(head), set()).add(full)
 
 
 # --- Step 2: sentence context -----------------------------------------------
@@ -245,19 +151,51 @@ def _ends_sentence(seg: Segment) -> bool:
 
 @dataclass
 class Focus:
-    """Who the narration is about: the people most recently in subject position."""
+    """Who the narration is about: the people (and sources) most recently in subject position."""
 
+    people: People = field(default_factory=People)
     recent: list[str] = field(default_factory=list)
+    """Most recent first: people, organisations and labels ("analyst", "report")."""
+    mentions: dict[str, int] = field(default_factory=dict)
+    """Lowercased word -> how often the article uses it (tells an epithet from a known label)."""
+    here: str | None = None
+    """The subject of the latest narration sentence in the current paragraph."""
 
     def push(self, name: str) -> None:
         if name in self.recent:
             self.recent.remove(name)
         self.recent.insert(0, name)
 
-    def pronoun(self, word: str, people: People) -> str | None:
-        want = PRONOUNS.get(word.lower())
+    def kind(self, name: str) -> str:
+        """"person", "org", "thing" (a report, a firm) or "group" (critics)."""
+        if name in self.people.orgs:
+            return "org"
+        if self.people.is_person(name):
+            return "person"
+        head = name.split()[-1].lower()
+        if head in THING_NOUNS or head in ORG_LABELS:
+            return "thing"
+        return "group" if re.search(r"[^su]s$", head) or head == "people" else "person"
+
+    def pronoun(self, word: str) -> str | None:
+        """He and she are people of a compatible gender; it is an organisation or a thing."""
+        word = word.lower()
         for name in self.recent:
-            if want is None or people.gender.get(name) in (None, want):
+            kind = self.kind(name)
+            if word in ("he", "she"):
+                if kind == "person" and self.people.gender.get(name) in (None, PRONOUNS[word]):
+                    return name
+            elif word == "it":
+                if kind in ("org", "thing"):
+                    return name
+            else:
+                return name
+        return None
+
+    def org(self, head: str) -> str | None:
+        """The organisation "the company" or "the board" stands for."""
+        for name in self.recent + sorted(self.people.orgs):
+            if name in self.people.orgs and (head in ORG_LABELS or head in fold(name).split()):
                 return name
         return None
 
@@ -269,15 +207,19 @@ def _np(text: str, people: People, focus: Focus) -> str | None:
         return None
     first = text.split()[0].lower()
     if first in PRONOUNS and len(text.split()) == 1:
-        return focus.pronoun(first, people)
+        return focus.pronoun(first)
     if first in ("i", "we", "you"):
         return None
+    last = re.search(rf"{NAME.pattern}$", text)  # "harbour master Daniel Reyes"
+    if last and re.fullmatch(ROLE_NAME, text):
+        words, _ = split_title(last.group())
+        if words:
+            return people.resolve(" ".join(words))
     desc = DESCRIPTOR.match(text)
     if desc:
-        words = desc.group("words")
-        return people.by_role(words) or words
-    for name in NAME.finditer(text):  # "Holtz", "agency spokesman Terrence Bell"
-        words, _ = _split_title(name.group())
+        return _label(desc.group("det"), desc.group("words"), people, focus)
+    for name in NAME.finditer(text):  # "Holtz", "Mr Fenwick"
+        words, _ = split_title(name.group())
         if words:
             return people.resolve(" ".join(words))
     if re.fullmatch(r"[a-z][\w\-]+", text):  # "critics", "officials"
@@ -285,9 +227,28 @@ def _np(text: str, people: People, focus: Focus) -> str | None:
     return None
 
 
+def _label(det: str, words: str, people: People, focus: Focus) -> str:
+    """Who "the treasurer", "the company" or "the forward" is; else the label itself."""
+    head = words.split()[-1].lower()
+    known = people.by_role(words)
+    if known:
+        return known
+    org = focus.org(head) if head in ORG_LABELS or head in THING_NOUNS else None
+    if org:
+        return org
+    # A definite role the article uses only here is an epithet for the person
+    # just named: "Echeverria smiled. 'Yes,' the forward said."
+    if det.strip().lower() == "the" and head not in THING_NOUNS and focus.mentions.get(head, 0) <= 1:
+        if people.is_person(focus.here):
+            return focus.here
+        if re.search(r"\d|-", head):  # "the 42-year-old", "the mother-of-two"
+            return next((n for n in focus.recent if people.is_person(n)), words)
+    return words
+
+
 SUBJECT_NP = (
-    rf"(?P<np>(?:[Hh]e|[Ss]he|[Tt]hey|[Ii]t|I|[Ww]e|(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Aa]nother)\s+)"
-    rf"(?:[\w’'\-]+\s+){{0,3}}?[\w’'\-]+|{NAME.pattern}|[a-z]+s))"
+    rf"(?P<np>{ROLE_NAME}|[Hh]e|[Ss]he|[Tt]hey|[Ii]t|I|[Ww]e|(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Aa]nother|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+)"
+    rf"(?:[\w’'\-]+\s+){{0,3}}?[\w’'\-]+|{NAME.pattern}|[a-z]+s)"
 )
 # After the quote: ", he said", " Holtz said", " the report said", " Martin, 79, told"
 AFTER_SUBJECT_VERB = re.compile(rf"^[\s,—–-]*{SUBJECT_NP}{APPOSITIVE}{ADVERB}\s+(?:{SPEECH_VERBS})\b")
@@ -300,9 +261,20 @@ def _who_after(head: str, people: People, focus: Focus) -> str | None:
     for pattern in (AFTER_SUBJECT_VERB, AFTER_VERB_SUBJECT):
         m = pattern.match(head)
         if m:
-            return _np(m.group("np"), people, focus)
+            return _speaker(m, people, focus)
     m = ACCORDING.search(head)
     return _np(m.group("np"), people, focus) if m else None
+
+
+def _speaker(m: re.Match, people: People, focus: Focus) -> str | None:
+    """The speaker of a matched attribution; a name in apposition beats a
+    label ("her mother, Karen Hill, said", "the minister, Lady Hale, said")."""
+    app = m.groupdict().get("app")
+    name = re.match(rf"\s*({ROLE_PREFIX})?(?P<name>{NAME.pattern})\s*$", app or "")
+    label = re.match(r"(?i:the|an?|one|another|his|her|their|its)\s", m.group("np"))
+    if name and label and split_title(name.group("name"))[0]:
+        return people.resolve(" ".join(split_title(name.group("name"))[0]))
+    return _np(m.group("np"), people, focus)
 
 
 def _attribution_after(head: str) -> bool:
@@ -321,7 +293,7 @@ def _who_before(tail: str, people: People, focus: Focus) -> str | None:
         left = tail[:verb.start()]
         m = re.search(rf"{SUBJECT_NP}{APPOSITIVE}{ADVERB}\s*$", left)
         if m:
-            return _np(m.group("np"), people, focus)
+            return _speaker(m, people, focus)
         m = re.match(rf"\s+{SUBJECT_NP}", tail[verb.end():])  # said Smith: / told the BBC:
         if m and not re.match(r"\s*(?:the|a|an)\s", m.group(0), re.I):
             return _np(m.group("np"), people, focus)
@@ -332,22 +304,34 @@ def _who_before(tail: str, people: People, focus: Focus) -> str | None:
 
 
 def _subject(sentence: str, people: People, focus: Focus) -> str | None:
-    """The person a sentence is about: its first name not in object position."""
+    """Who a sentence is about: a leading pronoun, its first name not in object
+    position, an unnamed source that speaks ("An official ... said"), or a name
+    that heads a relative clause ("for islanders like Ann Lee, who commutes")."""
     lead = re.match(r"^[\s,]*(?:(?:but|and|so|yet|then|meanwhile|however|also)\b[\s,]*)*"
                     r"(?P<p>[Hh]e|[Ss]he|[Tt]hey)\b", sentence)
     if lead:
-        return focus.pronoun(lead.group("p"), people)
+        return focus.pronoun(lead.group("p"))
+    label = LEAD_LABEL.match(sentence)
+    if label and VERB.search(sentence, label.end()) and not NAME.match(sentence, label.start("words")):
+        return _label("a", label.group("words"), people, focus)
+    relative = None
     for m in NAME.finditer(sentence):
-        words, title = _split_title(m.group())
+        words, title = split_title(m.group())
         if not words:
             continue
+        if len(words) == 1 and not title and people.resolve(words[0]) == words[0] \
+                and fold(words[0]) not in people.by_surname:
+            continue  # a place, not a person or an organisation of the article
+        role = ROLE_LEAD.match(sentence, m.start())  # "Redfield coach Freya Solberg"
+        if role and not m.group().startswith(role.group(1)):
+            words, title = split_title(role.group(1))
         prev = re.search(r"([\w\-]+)\W*$", sentence[:m.start()])
         if prev and prev.group(1).lower() in OBJECT_MARKERS:
+            if relative is None and re.match(r",\s+who\b", sentence[m.end():]):
+                relative = people.resolve(" ".join(words))
             continue
-        if len(words) == 1 and not title and fold(words[0]) not in people.by_surname:
-            continue  # a place or an organisation, not a person
         return people.resolve(" ".join(words))
-    return None
+    return relative
 
 
 def _update_focus(text: str, people: People, focus: Focus) -> str | None:
@@ -359,18 +343,19 @@ def _update_focus(text: str, people: People, focus: Focus) -> str | None:
         if not sentence.strip():
             continue
         who = _subject(sentence, people, focus)
-        if who and len(who.split()) > 1:
+        if who:
             focus.push(who)
             _learn_gender(sentence, who, people)
+    focus.here = who
     return who
 
 
 def _learn_gender(sentence: str, who: str, people: People) -> None:
     """Tony Blair lied when he ...: a lone person's later pronoun tells the gender."""
-    named = {people.resolve(" ".join(_split_title(m.group())[0])) for m in NAME.finditer(sentence)}
-    if who in people.gender or len(named & set(people.by_surname.values())) != 1:
+    named = {people.resolve(" ".join(split_title(m.group())[0])) for m in NAME.finditer(sentence)}
+    if who in people.gender or who in people.orgs or len(named & set(people.by_surname.values())) > 1:
         return
-    at = sentence.find(who.split()[-1])
+    at = max(sentence.find(who.split()[-1]), 0)
     m = re.search(r"\b(he|his|him|she|her)\b", sentence[at:], re.IGNORECASE)
     if m:
         people.gender[who] = "m" if m.group(1).lower() in ("he", "his", "him") else "f"
@@ -427,12 +412,15 @@ def _is_speech(seg: Segment, ctx: QuoteContext, twin_speech: bool) -> bool:
         return True
     after = _attribution_after(ctx.head)
     tail_words = ctx.tail.split()
+    # “...,” said <anyone>: a quote that opens its sentence and hands over to a said-verb
+    said_next = bool(re.search(r"[,?!]$", text) and re.match(rf"^\s*(?:{SPEECH_VERBS})\b", ctx.head))
     if not tail_words:
-        if after or ctx.head.strip() == "" and words >= 2 and (CLAUSE_END.search(text) or words >= 6):
+        if after or said_next or ctx.head.strip() == "" and words >= 2 and (CLAUSE_END.search(text) or words >= 6):
             return True
         return after
-    if len(tail_words) <= 2 and not VERB.search(ctx.tail) and re.search(r"[,?!]$", text):
-        return after  # The “police have been…,” she says
+    comma_next = bool(re.search(r"[,?!]$", text) or re.match(r"^\s*,", ctx.head) and words >= 3)
+    if len(tail_words) <= 2 and not VERB.search(ctx.tail) and comma_next:
+        return after  # The “police have been…,” she says / The ‘email came ...’, she said
     if VERB.search(tail_words[-1]) or VERB.search(" ".join(tail_words[-3:])):
         # said Smith “didn’t fight hard enough” is the narrator's; a whole
         # capitalised sentence after "told reporters" is speech.
@@ -455,7 +443,7 @@ def _split_nested(seg: Segment, people: People, focus: Focus) -> list[Segment]:
         after = _sentence_head(seg.text[span.end + len(span.close):])
         who = None
         if tail.strip().endswith((":", ",")) or not tail.strip():
-            who = _who_before(tail, people, Focus()) if tail.strip() else _who_after(after, people, Focus())
+            who = _who_before(tail, people, Focus(people)) if tail.strip() else _who_after(after, people, Focus(people))
         if not who or not span.close or not inner.strip() or speaker_key(who) == speaker_key(seg.speaker or ""):
             continue
         if before:
@@ -486,14 +474,22 @@ def attribute(paragraphs: Sequence[str], segments: Sequence[Segment]) -> list[Se
 
 
 def _attribute(paragraphs: Sequence[str], segs: list[Segment]) -> list[Segment]:
-    people = _people(paragraphs)
-    focus = Focus()
+    people = find_people(paragraphs)
+    mentions: dict[str, int] = {}
+    for word in re.findall(r"[a-z][\w\-]*", " ".join(paragraphs)):
+        mentions[word] = mentions.get(word, 0) + 1
+    focus = Focus(people, mentions=mentions)
     kinds: list[str] = [s.kind for s in segs]
     speakers: list[str | None] = [None] * len(segs)
     last_speaker: str | None = None
     last_speaker_para = -2
     subject: dict[int, str | None] = {}  # paragraph -> subject of its latest narration sentence
+    ends_in_narration: dict[int, bool] = {}
+    captions = _caption_like(paragraphs, segs)
     for i, seg in enumerate(segs):
+        if i == 0 or segs[i - 1].paragraph != seg.paragraph:
+            focus.here = None
+        ends_in_narration[seg.paragraph] = seg.kind == NARRATION
         if seg.kind == NARRATION:
             subject[seg.paragraph] = _update_focus(seg.text, people, focus)
             continue
@@ -501,6 +497,7 @@ def _attribute(paragraphs: Sequence[str], segs: list[Segment]) -> list[Segment]:
         twin_speech = ctx.split_twin is not None and kinds[ctx.split_twin] == QUOTE
         if not _is_speech(seg, ctx, twin_speech):
             kinds[i] = NARRATION
+            ends_in_narration[seg.paragraph] = True
             continue
         who = None
         if ctx.runs_on and i > 0 and segs[i - 1].kind == QUOTE:
@@ -513,15 +510,25 @@ def _attribute(paragraphs: Sequence[str], segs: list[Segment]) -> list[Segment]:
             who = speakers[ctx.split_twin]
         if not who:
             who = _paragraph_speaker(segs, i, kinds, speakers, people, focus)
-        if not who and last_speaker_para >= seg.paragraph - 1 and _quote_led(segs, i):
-            who = last_speaker
+        if not who and _quote_led(segs, i):
+            # News style: an unattributed quote paragraph belongs to the person
+            # the narration paragraph before it ends on, else to the last speaker.
+            who = _later_attribution(segs, i, people, focus)
+            before = seg.paragraph - 1
+            while before in captions:
+                before -= 1
+            if who:
+                pass
+            elif ends_in_narration.get(before) and subject.get(before) and focus.kind(subject[before]) == "person":
+                who = subject[before]
+            elif last_speaker_para >= before:
+                who = last_speaker
         if not who and not ctx.tail:
             who = subject.get(seg.paragraph)  # Smith was defiant. “We will win.”
         speakers[i] = who
         if who:
             last_speaker, last_speaker_para = who, seg.paragraph
-            if len(who.split()) > 1 or who in people.gender:
-                focus.push(who)
+            focus.push(who)
     out: list[Segment] = []
     for seg, kind, who in zip(segs, kinds, speakers):
         seg = replace(seg, kind=kind, speaker=who if kind == QUOTE else None)
@@ -529,6 +536,28 @@ def _attribute(paragraphs: Sequence[str], segs: list[Segment]) -> list[Segment]:
     logger.info("attributed %d speech quotes, %d partial quotes to the narrator",
                 sum(s.kind == QUOTE for s in out), sum(k != s.kind for k, s in zip(kinds, segs)))
     return out
+
+
+def _later_attribution(segs: list[Segment], i: int, people: People, focus: Focus) -> str | None:
+    """The attribution after the end of a quote that runs on over paragraphs."""
+    k = i
+    while k < len(segs) and segs[k].kind == QUOTE and not segs[k].close:
+        k += 1
+        while k < len(segs) and segs[k].kind != QUOTE:
+            if segs[k].text.strip():
+                return None  # narration between the pieces: not one quote
+            k += 1
+    if k == i or k >= len(segs):
+        return None
+    return _who_after(_context(segs, k).head, people, Focus(people, focus.recent[:], focus.mentions))
+
+
+def _caption_like(paragraphs: Sequence[str], segs: list[Segment]) -> set[int]:
+    """Paragraphs of narration only that end without a sentence mark: photo
+    captions and leftovers ("Advertisement") that interrupt a speaker's quotes."""
+    quoted = {s.paragraph for s in segs if s.kind == QUOTE}
+    return {i for i, text in enumerate(paragraphs)
+            if i not in quoted and text.strip() and not re.search(r"[.!?…:;\"”’')\]]\s*$", text)}
 
 
 def _quote_led(segs: list[Segment], i: int) -> bool:

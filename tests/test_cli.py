@@ -51,14 +51,14 @@ def test_script_json_contract():
 def test_script_plain_listing():
     res = invoke("script", EXAMPLE)
     assert res.exit_code == 0
-    assert "narrator" in res.output and "quote-1" in res.output
+    assert "narrator" in res.output and "quote-" in res.output
 
 
 def test_voices_lists_this_machines_voices_and_the_profile():
     res = invoke("voices")
     assert res.exit_code == 0, res.output
     assert "gmw/en-us" in res.output
-    assert "narrator" in res.output and "quote-1" in res.output
+    assert "narrator" in res.output and "quote-" in res.output
 
 
 def one_error_line(res) -> str:

@@ -1,0 +1,292 @@
+"""Names: who the people and organisations of an article are, and their gender.
+
+    paragraphs -> People (full names by surname, roles, gender, organisations)
+
+Helper of the attribute stage.  ``people(paragraphs)`` collects every
+capitalised name of the article once, so that a later "Mr Smith", "Smith", "the
+treasurer" or "she" can be turned back into "Jane Smith".  Steps:
+
+1. Capitalised runs of words (``NAME``) with leading sentence words and titles
+   dropped; a title inside the run ends a role prefix (``Tamsen County Sheriff
+   Linda Okafor`` is Linda Okafor).
+2. A run is an organisation when its words say so (``Ltd``, ``Motors``,
+   ``Council``), when it is written ``X said it`` or ``X and its``, or when
+   it follows "the" (``the Industrial Safety Review Board``).  Everything else
+   with two or more words, or one word and a title, is a person.
+3. Gender comes from a title (Mrs, Sir), from a common given name, or later
+   from a pronoun (``_learn_gender`` in attribute).
+4. Role nouns written next to a person (``co-chairman Liam Fox``, ``Liam Fox,
+   the co-chairman of ...``, ``the health minister, Baroness Hale,``).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Sequence
+
+TITLES = frozenset(
+    "mr mrs ms miss mx dr sir lord lady dame baroness baron prof professor rev reverend father"
+    " mother sister brother pope president senator sen gov governor judge coach st saint"
+    " captain capt general gen colonel col sergeant sgt lieutenant lt rep representative"
+    " chancellor minister cardinal bishop archbishop rabbi imam king queen prince princess"
+    " officer detective inspector councilman councilwoman councillor councilor cllr alderman"
+    " mayor commissioner superintendent chief sheriff deputy ambassador constable pc dc ds"
+    " chairman chairwoman secretary".split()
+)
+GENERIC_TITLES = frozenset("mx dr prof st saint rev reverend".split())
+MALE = frozenset("mr sir lord baron father brother pope king prince".split())
+FEMALE = frozenset("mrs ms miss lady dame baroness mother sister queen princess".split())
+
+# Common given names, English-language and international; a name on both
+# lists (or on neither) says nothing about gender.
+FEMALE_NAMES = frozenset("""
+abigail ada adaeze adriana adrienne agnes aisha alice alicia alison amanda amara amber amelia amy
+ana anastasia andrea angela angelina anita ann anna anne annette annie antonia anya april ariana
+astrid audrey ava barbara beatrice beatriz becky belinda bella beth bethany betty beverley beverly
+brenda bridget brigitte brittany camila carla carmen carol caroline carolyn catherine cecilia
+celia charlotte chelsea cheryl chloe christina christine claire clara claudia colleen constance
+cynthia daisy dana daniela danielle deborah debra deirdre denise diana diane dolores donna doris
+dorothy eileen elaine eleanor elena elif elisabeth eliza elizabeth ella ellen eloise emily emma
+erin esther eva evelyn fatima fatma felicity fiona florence frances francesca freya gabriela
+gabrielle gemma georgia geraldine gillian gina giulia gloria grace greta gwen hannah harriet
+hazel heather heidi helen helena hilary holly ingrid irene iris isabel isabella isabelle jacqueline
+jane janet janice jasmine jean jeanette jennifer jenny jessica jill joan joanna joanne jocelyn
+josephine joy joyce judith judy julia julie juliet june karen kate katherine kathleen kathryn
+katie katrin kay kayla kelly kerry kim kirsten kristen laura lauren layla leah lena leticia lily
+linda lisa liz lorna lorraine louise lucia lucy lydia lynn lynne mabel madeleine madison maeve
+maggie malia mandy mara marcia margaret margarita maria marian marie marina marion marjorie
+martha mary maureen maya megan melanie melissa meredith mia michelle mildred miriam moira molly
+monica monique nadia nancy naomi natalia natalie natasha nell nicola nicole nina noor nora
+norma olga olivia paige pamela patricia paula pauline penelope penny petra phoebe phyllis pia
+polly priya priyanka rachel rebecca regina renee rita roberta rosa rosalind rose rosemary rosie
+ruby ruth sabrina sally samantha sandra sara sarah sasha shannon sharon sheila shirley siobhan
+simone sinead sofia sonia sophia sophie stacey stella stephanie susan suzanne sylvia tamara tanya
+teresa theresa tina tracey tracy ursula valerie vanessa vera veronica victoria violet virginia
+wanda wendy yasmin yolanda yvonne zainab zara zoe zoë aoife niamh ciara orla grainne
+mei ling yuki keiko hana sakura aiko ana lucía sofía valentina ximena guadalupe leila amina
+nisha anjali deepa sunita lakshmi kavita meera olena oksana svetlana irina tatiana ekaterina
+agnieszka katarzyna malgorzata magdalena ewa zofia ingeborg sigrid solveig margit birgit
+""".split())
+MALE_NAMES = frozenset("""
+aaron abdul adam adrian ahmed aidan alan alastair albert alberto alejandro alex alexander alfie
+alfred ali alistair andre andreas andrew andy angus anthony antonio archie arjun arthur ashok
+barry ben benjamin bernard bill billy bob bobby boris brandon brendan brent brett brian bruce
+bryan callum calvin carl carlos charles charlie chris christopher clive colin conor craig curtis
+dale damian dan daniel danny darren dave david dean declan dennis derek desmond diego dominic
+don donald douglas duncan dylan eamon eddie edgar edward edwin eli elijah elliot emmanuel enrique
+eric ernest ethan eugene evan felix fernando finn francis francisco frank fraser fred freddie
+frederick gareth gary gavin geoff geoffrey george gerald gerard gordon graham grant greg gregory
+guy hamish harold harry harvey hassan hector henry howard hugh hugo iain ian isaac ivan jack jacob
+jake james jamie jason javier jeff jeffrey jeremy jerome jerry jim jimmy joe joel john johnny
+jon jonathan jorge jose josé joseph josh joshua juan julian justin karl keith kenneth kevin kieran
+kyle lachlan lance larry lee leo leon leonard lewis liam lloyd louis luca lucas luis luke malcolm
+marco marcus mario mark martin mateo matt matthew maurice max michael miguel mike mohammed
+muhammad murray nathan neil nicholas nick nigel noah norman oliver omar oscar owen pablo patrick
+paul pedro peter philip phil pierre rafael ralph ramon raymond reginald rhys richard rick ricky
+rob robert robin roger ronald rory ross roy rupert russell ryan sam samuel scott sean sebastian
+sergio seth shane simon stanley stefan stephen steve steven stuart terence terry theo thomas tim
+timothy toby todd tom tomás tomas tony trevor tyler victor vincent walter warren wayne wesley
+william willie zach zachary ahmad mustafa yusuf ibrahim tariq rashid hiroshi takeshi kenji wei
+jun hao raj rahul sanjay vikram arun rajesh dmitri sergei vladimir andrei mikhail oleksandr
+piotr tomasz krzysztof pawel jan lars sven anders nils bjorn björn erik klaus jurgen jürgen
+hans wolfgang dieter helmut giuseppe giovanni francesco paolo marcello
+""".split())
+
+# Words that make a capitalised run an organisation, not a person.
+ORG_WORDS = frozenset("""
+ltd limited inc incorporated plc llc llp corp corporation co company companies group holdings
+partners associates industries enterprises systems solutions technologies technology motors
+airlines airways bank banks trust trusts council councils agency agencies department ministry
+office party university college school academy institute institution foundation association
+society union federation league club committee commission board authority service services
+network networks media news press times post herald guardian journal gazette telegraph tribune
+links lines ferries rail railway railways transport energy power water foods securities capital
+insurance fund funds church hospital clinic centre center court police army navy force forces
+government parliament assembly senate congress organisation organization charity alliance
+coalition network project museum gallery theatre theater studios records hotel hotels restaurant
+cafe bakery market stores supermarket pharmaceuticals labs laboratories
+city county united fc rovers athletic wanderers village island valley station airport stadium arena
+""".split())
+
+# Endings that make even "John Lewis Partnership"-like runs organisations.
+CORPORATE = frozenset("ltd limited inc plc llc llp corp corporation co company group holdings".split())
+
+# Heads of labels that name no person: "it", never "he" or "she".
+THING_NOUNS = frozenset("""
+report statement study survey review document letter notice filing ruling judgment judgement
+email memo post tweet website site release paper analysis inquiry investigation audit
+company firm agency board council department ministry government court union group business
+carmaker operator manufacturer retailer bank airline club charity insurer supplier maker
+developer chain brand organisation organization trust authority commission committee
+office service hospital school university newspaper magazine broadcaster network website
+""".split())
+
+# Sentence words and other capitalised words that name no one.
+NOT_NAMES = frozenset(
+    "the a an and but or so yet if then when while as at in on of for to from by with after"
+    " before during since until meanwhile however although though this that these those it its"
+    " he she they we i you his her their our my your there here what who which where why how"
+    " both all some many most one two three no not also only even still now today yesterday"
+    " monday tuesday wednesday thursday friday saturday sunday january february march april"
+    " june july august september october november december prior despite according"
+    " unlike like instead earlier later last next new first asked told".split()
+)
+NAME_WORD = r"(?:[A-Z][\w'’\-]*?[a-z\u00df-\u00ff]\w*(?:['’\-]\w+)*|[A-Z]\.(?:[A-Z]\.)*|[IVX]+\b)"
+NAME = re.compile(rf"{NAME_WORD}(?:\s+(?:(?:de|da|van|von|der|den|del|la|le|bin|al|du|dos|di|ter)\s+)?{NAME_WORD})*")
+
+# Letters NFKD does not take apart.
+_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "ı": "i", "þ": "th", "ð": "d"})
+
+
+def fold(text: str) -> str:
+    """Casefolded, diacritics removed, and German ue/oe/ae spelled as the bare vowel."""
+    text = text.casefold().replace("ß", "ss").translate(_LETTERS)
+    text = text.replace("ue", "u").replace("oe", "o").replace("ae", "a")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
+
+
+def given_name_gender(word: str) -> str | None:
+    """"f" or "m" for a common given name, else None."""
+    w = word.casefold()
+    if w in FEMALE_NAMES and w not in MALE_NAMES:
+        return "f"
+    if w in MALE_NAMES and w not in FEMALE_NAMES:
+        return "m"
+    return None
+
+
+def split_title(match_text: str) -> tuple[list[str], str | None]:
+    """Words of a capitalised run with leading non-names and role words dropped, and its title.
+
+    A title inside the run ends a capitalised role: "Tamsen County Sheriff
+    Linda Okafor" -> (["Linda", "Okafor"], "sheriff").
+    """
+    words = match_text.split()
+    while words and words[0].lower() in NOT_NAMES:
+        words = words[1:]
+    # A capitalised role before a given name: "Prosecutor Ann Blake"
+    given = [i for i, w in enumerate(words[:-1]) if given_name_gender(w)]
+    if given and given[0] > 0 and len(words) - given[0] >= 2 and not any(
+            w.lower().rstrip(".") in TITLES for w in words[:given[0]]):
+        words = words[given[0]:]
+    title = None
+    for i in range(len(words) - 2, -1, -1):  # the last title before the name proper
+        if words[i].lower().rstrip(".") in TITLES:
+            title = words[i].lower().rstrip(".")
+            words = words[i + 1:]
+            break
+    return words, title
+
+
+@dataclass
+class People:
+    """Names found in the article, so a surname or a role finds the full name."""
+
+    by_surname: dict[str, str] = field(default_factory=dict)
+    """Folded surname -> the fullest name written with it."""
+    gender: dict[str, str] = field(default_factory=dict)
+    """Full name -> "m" or "f" when a title, a given name or a pronoun says so."""
+    roles: dict[str, set[str]] = field(default_factory=dict)
+    """Folded role noun ("prefect", "mp") -> the full names it describes."""
+    by_first: dict[str, set[str]] = field(default_factory=dict)
+    """Folded first name -> full names, for "Sir Anthony" or a friend's "Jose"."""
+    orgs: set[str] = field(default_factory=set)
+    """Full names that are organisations, not people."""
+
+    def add(self, words: list[str], title: str | None) -> str:
+        full = " ".join(words)
+        key = fold(words[-1])
+        known = self.by_surname.get(key)
+        if known is None or len(full.split()) > len(known.split()):
+            self.by_surname[key] = full
+            if known and known in self.gender:
+                self.gender.setdefault(full, self.gender[known])
+            if known in self.orgs:
+                self.orgs.add(full)
+        full = self.by_surname[key]
+        if len(words) > 1:
+            self.by_first.setdefault(fold(words[0]), set()).add(full)
+            if full not in self.orgs and given_name_gender(words[0]):
+                self.gender.setdefault(full, given_name_gender(words[0]))
+        if title in MALE or title in FEMALE:
+            self.gender.setdefault(full, "m" if title in MALE else "f")
+        return full
+
+    def resolve(self, name: str) -> str:
+        words = [w for w in name.split() if w.lower().rstrip(".") not in TITLES]
+        if not words:
+            return name
+        key = fold(words[-1])
+        if key in self.by_surname:
+            return self.by_surname[key]
+        firsts = {self.by_surname.get(fold(f.split()[-1]), f) for f in self.by_first.get(key, ())}
+        firsts = firsts if len(words) == 1 else set()
+        return next(iter(firsts)) if len(firsts) == 1 else " ".join(words)
+
+    def by_role(self, words: str) -> str | None:
+        head = fold(words.split()[-1]) if words.split() else ""
+        names = self.roles.get(head, set())
+        return next(iter(names)) if len(names) == 1 else None
+
+    def is_person(self, name: str | None) -> bool:
+        """A name of the article that is not an organisation."""
+        return bool(name) and name not in self.orgs and fold(name.split()[-1]) in self.by_surname
+
+
+def _looks_like_org(words: list[str], text: str, start: int, end: int) -> bool:
+    person_like = given_name_gender(words[0]) is not None and len(words) <= 3
+    if any(fold(w) in ORG_WORDS for w in words) and not (person_like and fold(words[-1]) not in CORPORATE):
+        return True
+    if re.match(r",?\s+(?:said|says|announced|confirmed|added)\s+(?:it|its)\b|,\s+which\s|\s+and\s+its\s", text[end:]):
+        return True
+    return bool(re.search(r"\b[Tt]he\s+$", text[max(0, start - 4):start]))
+
+
+def people(paragraphs: Sequence[str]) -> People:
+    """Every person and organisation named in the article."""
+    found = People()
+    singles: list[tuple[str, str | None, str, int, int]] = []
+    for text in paragraphs:
+        for m in NAME.finditer(text):
+            words, title = split_title(m.group())
+            if not words:
+                continue
+            if len(words) == 1:
+                singles.append((words[0], title, text, m.start(), m.end()))
+                continue
+            full = found.add(words, title)
+            if title and title not in MALE | FEMALE | GENERIC_TITLES:
+                found.roles.setdefault(title, set()).add(full)  # Judge Ann Lee: "the judge"
+            if not title and _looks_like_org(words, text, m.start(), m.end()):
+                found.orgs.add(full)
+            _note_roles(found, full, text, m.start(), m.end())
+    for word, title, text, start, end in singles:  # "Mr Smith" with no first name anywhere
+        if title and fold(word) not in found.by_surname and fold(word) not in found.by_first:
+            full = found.add([word], title)
+            _note_roles(found, full, text, start, end)
+    return found
+
+
+def _note_roles(found: People, full: str, text: str, start: int, end: int) -> None:
+    """Role nouns written just before a name or in the appositive after it."""
+    window = text[max(0, start - 40):start]
+    before = (re.search(r"([a-z][\w\-]+|[A-Z]{2,})\s+$", window)
+              or re.search(r"\b(?i:the|a|an)\s+(?:[\w\-]+\s+){0,2}?([a-z][\w\-]+),\s+$", window))
+    if before and before.group(1).lower() not in NOT_NAMES | OBJECT_MARKERS | SAID \
+            and not re.search(r"(?:ing|ed)$", before.group(1)):
+        found.roles.setdefault(fold(before.group(1)), set()).add(full)
+    after = re.match(r",\s+(?:the|a|an)\s+([^,.;:!?“”\"]{1,80}?)(?=,|\s(?:of|for|at|in|and|who|with)\b)", text[end:])
+    if after:
+        head = after.group(1).split()[-1]
+        found.roles.setdefault(fold(head), set()).add(full)
+
+
+SAID = frozenset("said says told tells wrote writes added adds asked".split())
+# Words before a name that make it an object, not the subject of its sentence.
+OBJECT_MARKERS = frozenset(
+    "to of for with against by about after before than from at in on into over under between"
+    " and or accused told asked thanked attacked criticised criticized urged met like whether"
+    " as".split()
+)
