@@ -234,5 +234,67 @@ def voices(profile, engine, show_all):
         click.echo(f"  {name:<10} {settings.engine_voice:<28} {settings.label} ({settings.rate} wpm{pitch}, volume {settings.volume:g})")
 
 
+@main.command("feed")
+@click.argument("output_dir", metavar="OUTPUT_DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--base-url", required=True, metavar="URL", help="Where OUTPUT_DIR is served; every link in the feed starts with it (audiobook serve prints it).")
+@click.option("--title", required=True, help="The show's title.")
+@click.option("--author", required=True, help="The show's author, as podcast apps list it.")
+@click.option("--description", help="What the show is about (default: its title).")
+@click.option("--image", type=click.Path(dir_okay=False, path_type=Path), metavar="IMG", help="Show cover, JPEG or PNG, 1400-3000 px square (default: cover.jpg or cover.png in OUTPUT_DIR, else one is drawn).")
+@click.option("--language", default="en", show_default=True, help="Language code of the show, e.g. en, en-GB, de.")
+@click.option("--category", default="News", show_default=True, help='Apple Podcasts category, with a subcategory after a slash: "News/Daily News".')
+@click.option("--explicit", is_flag=True, help="Mark the show explicit.")
+@click.option("--email", "owner_email", metavar="ADDRESS", help="Owner's e-mail (itunes:owner), which directories use to verify the show.")
+@handle_errors
+def feed_command(output_dir, base_url, title, author, description, image, language, category, explicit, owner_email):
+    """Write OUTPUT_DIR/feed.xml: a podcast RSS feed of the episodes in OUTPUT_DIR.
+
+    Run it again after building new episodes: they are added, and the
+    episodes already in the feed keep their GUIDs, so apps do not fetch them twice.
+
+    \b
+    Example:
+      audiobook feed output --base-url http://192.168.1.20:8000/ --title "Morning Brief" --author "Kelby News"
+    """
+    from .feed import write_feed
+
+    path = write_feed(
+        output_dir, base_url=base_url, title=title, author=author, description=description,
+        language=language, image=image, category=category, explicit=explicit, owner_email=owner_email,
+    )
+    click.echo(f"{path}  ->  {base_url.strip().rstrip('/')}/{path.name}")
+
+
+@main.command("serve")
+@click.argument("output_dir", metavar="OUTPUT_DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on (127.0.0.1: this machine only).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0 picks a free one).")
+@handle_errors
+def serve_command(output_dir, host, port):
+    """Serve OUTPUT_DIR (feed, episodes, transcripts, covers) over HTTP until Ctrl-C.
+
+    Podcast apps on the same network can subscribe to the feed URL it prints.
+
+    \b
+    Example:
+      audiobook serve output --port 8000
+    """
+    from .feed import feed_link
+    from .serve import FEED_NAME, serve
+
+    def ready(urls: list[str]) -> None:
+        click.echo(f"Serving {output_dir} at {' and '.join(urls)}")
+        click.echo(f"Feed: {urls[0]}{FEED_NAME}")
+        link = feed_link(output_dir)
+        if link is None:
+            click.echo(f"audiobook: note: no {FEED_NAME} yet; write one with: audiobook feed {output_dir} --base-url {urls[0]} --title TITLE --author AUTHOR", err=True)
+        elif link not in urls:
+            click.echo(f"audiobook: note: {FEED_NAME} links episodes under {link}; if apps cannot play them, rerun audiobook feed with --base-url {urls[0]}", err=True)
+        click.echo("Ctrl-C stops.")
+
+    serve(output_dir, host, port, ready=ready)
+    click.echo("Stopped.")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
