@@ -12,18 +12,20 @@ Plain-Python rules, no model.  Steps:
 2. For each quote, its *tail* (the narration of its sentence before it) and its
    *head* (the narration after it, up to the end of that sentence).
 3. ``_is_speech``: a quote is speech when it stands as a sentence of its own
-   (starts the sentence, or follows a colon or "he said,"), when it continues
-   a quote left open, or when an attribution follows it ("..., she said",
-   "..., said harbour master Dan Reyes").  A quote embedded mid-sentence
-   (scare quote, title, a fragment completing the narrator's clause) becomes
-   narration: the narrator reads it.
+   (starts the sentence, or follows a colon or "he said," with the said-verb
+   among the last words before the comma), when it continues a quote left
+   open, or when an attribution follows it ("..., she said", "..., said
+   harbour master Dan Reyes", or any verb when speaker and verb end the
+   sentence: "..., he grumbled.").  A quote embedded mid-sentence (scare
+   quote, title, a fragment completing the narrator's clause, after "is" or
+   after a parenthetical "she says,") becomes narration: the narrator reads it.
 4. ``_who``: the speaker from "X said", "said X", "X, 79, said", "her sister,
    Nell Crane, said", "X told the BBC:", "according to X", a participle
-   ("..., saying:") whose subject starts the sentence, or a pronoun resolved
-   through ``Focus``: the people, organisations and unnamed sources most
-   recently in subject position (he/she only people of a compatible gender,
-   "it" only organisations and documents; "the company" the organisation in
-   focus; an epithet used once, "the forward", the person just named).
+   ("..., saying:") whose subject starts the sentence, or a pronoun or label
+   resolved through ``focus.Focus``: the people, organisations, unnamed
+   sources and documents most recently in subject position (a possessive
+   "Smith's" gives way to the name in apposition; photo captions change
+   nothing; "the release said" is whoever issued the release).
    Without attribution a quote takes the speaker of its split twin, of its
    paragraph, of the attribution closing its multi-paragraph run, of the
    person the narration paragraph before it ends on, or of the quote before
@@ -37,11 +39,12 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Sequence
 
+from .focus import AUTHORS, DOCUMENT_WORDS, ORG_LABELS, PRONOUNS, Focus
 from .models import NARRATION, QUOTE, Segment
-from .names import (NAME, NOT_NAMES, OBJECT_MARKERS, THING_NOUNS, TITLES, People, fold,
+from .names import (NAME, NOT_NAMES, OBJECT_MARKERS, RELATIONS, THING_NOUNS, TITLE_ABBREVIATIONS, TITLES, People, fold,
                     people as find_people, split_title)
 from .segment import quote_spans
 
@@ -71,15 +74,9 @@ PARTICIPLES = (
 VERB = re.compile(rf"\b(?:{SPEECH_VERBS})\b", re.IGNORECASE)
 PARTICIPLE = re.compile(rf"\b(?:{PARTICIPLES})\b", re.IGNORECASE)
 
-PRONOUNS = {"he": "m", "she": "f", "they": None, "it": None}
-# Labels that stand for an organisation named in the article ("the company said").
-ORG_LABELS = frozenset(
-    "company firm carmaker operator manufacturer retailer airline insurer supplier maker developer"
-    " chain brand business group organisation organization charity club lender bank".split()
-)
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr st no prof gen sen rep gov lt col sgt capt jr sr vs mt ft rev inc ltd co corp".split()
-)
+) | frozenset(TITLE_ABBREVIATIONS.lower().split("|"))
 # "the report", "an official", "a spokesman for the firm", "critics", "The 79-year-old"
 DESCRIPTOR = re.compile(
     r"(?P<det>(?:the|a|an|one|another|some|two|three|several|his|her|their|its)\s+)(?P<words>(?:[\w’'\-]+\s+){0,3}?[\w’'\-]+?)"
@@ -103,8 +100,15 @@ ROLE_NAME = (
 )
 ROLE_LEAD = re.compile(rf"{ROLE_PREFIX}({NAME.pattern})")
 SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9]|$)")
+# After "Smith's": "older sister, Ann Smith," or, without commas, "husband Keith".
+POSSESSIVE_APPOSITIVE = re.compile(
+    rf"\s+(?:(?:[a-z][\w\-]*\s+){{0,3}}?[a-z][\w\-]*,\s+(?P<name>{NAME.pattern}),"
+    rf"|(?:[a-z][\w\-]*\s+)?(?:{'|'.join(sorted(RELATIONS))})\s+(?P<bare>{NAME.pattern}))")
 APPOSITIVE = r"(?:\s*,\s*(?P<app>[^,:;“”\"]{1,90}?),)?"
 ADVERB = r"(?:\s+(?:also|later|then|previously|once|has|had|have|was|were|is|would|will|had\s+earlier|\w+ly))*"
+# "(Image: Kestrel FC)", "(Photo: AP)", "Picture: Ann Lee" closing a paragraph: a photo caption.
+PICTURE_CREDIT = re.compile(
+    r"(?:\((?:Image|Photo|Picture|Pic|Photograph|Credit)s?\s*:[^()]*\)|\b(?:Credit|Photo|Picture|Photograph)s?\s*:[^.!?]*)\s*$")
 CLAUSE_END = re.compile(r"[.!?…]['\"”’)\]]*\s*$")
 
 
@@ -122,24 +126,27 @@ def speaker_key(name: str) -> str:
 # --- Step 2: sentence context -----------------------------------------------
 
 
-def _sentence_tail(text: str) -> tuple[str, bool]:
-    """The part of ``text`` after its last sentence end, and whether one was found."""
-    last = None
+def _sentence_ends(text: str) -> list[re.Match]:
+    """Sentence ends in ``text``, not counting abbreviations ("Sgt.") and
+    initials ("U.S. District Judge", "J.K. Rowling")."""
+    ends = []
     for m in SENTENCE_END.finditer(text):
         word = re.search(r"(\w+)\W*$", text[:m.start() + 1])
-        if word and word.group(1).lower() in ABBREVIATIONS:
+        if word and (word.group(1).lower() in ABBREVIATIONS or re.fullmatch(r"[A-Z]", word.group(1))):
             continue
-        last = m
-    return (text[last.end():], True) if last else (text, False)
+        ends.append(m)
+    return ends
+
+
+def _sentence_tail(text: str) -> tuple[str, bool]:
+    """The part of ``text`` after its last sentence end, and whether one was found."""
+    ends = _sentence_ends(text)
+    return (text[ends[-1].end():], True) if ends else (text, False)
 
 
 def _sentence_head(text: str) -> str:
-    for m in SENTENCE_END.finditer(text):
-        word = re.search(r"(\w+)\W*$", text[:m.start() + 1])
-        if word and word.group(1).lower() in ABBREVIATIONS:
-            continue
-        return text[:m.start() + 1]
-    return text
+    ends = _sentence_ends(text)
+    return text[:ends[0].start() + 1] if ends else text
 
 
 def _ends_sentence(seg: Segment) -> bool:
@@ -147,57 +154,6 @@ def _ends_sentence(seg: Segment) -> bool:
 
 
 # --- Step 4: who ------------------------------------------------------------
-
-
-@dataclass
-class Focus:
-    """Who the narration is about: the people (and sources) most recently in subject position."""
-
-    people: People = field(default_factory=People)
-    recent: list[str] = field(default_factory=list)
-    """Most recent first: people, organisations and labels ("analyst", "report")."""
-    mentions: dict[str, int] = field(default_factory=dict)
-    """Lowercased word -> how often the article uses it (tells an epithet from a known label)."""
-    here: str | None = None
-    """The subject of the latest narration sentence in the current paragraph."""
-
-    def push(self, name: str) -> None:
-        if name in self.recent:
-            self.recent.remove(name)
-        self.recent.insert(0, name)
-
-    def kind(self, name: str) -> str:
-        """"person", "org", "thing" (a report, a firm) or "group" (critics)."""
-        if name in self.people.orgs:
-            return "org"
-        if self.people.is_person(name):
-            return "person"
-        head = name.split()[-1].lower()
-        if head in THING_NOUNS or head in ORG_LABELS:
-            return "thing"
-        return "group" if re.search(r"[^su]s$", head) or head == "people" else "person"
-
-    def pronoun(self, word: str) -> str | None:
-        """He and she are people of a compatible gender; it is an organisation or a thing."""
-        word = word.lower()
-        for name in self.recent:
-            kind = self.kind(name)
-            if word in ("he", "she"):
-                if kind == "person" and self.people.gender.get(name) in (None, PRONOUNS[word]):
-                    return name
-            elif word == "it":
-                if kind in ("org", "thing"):
-                    return name
-            else:
-                return name
-        return None
-
-    def org(self, head: str) -> str | None:
-        """The organisation "the company" or "the board" stands for."""
-        for name in self.recent + sorted(self.people.orgs):
-            if name in self.people.orgs and (head in ORG_LABELS or head in fold(name).split()):
-                return name
-        return None
 
 
 def _np(text: str, people: People, focus: Focus) -> str | None:
@@ -233,6 +189,9 @@ def _label(det: str, words: str, people: People, focus: Focus) -> str:
     known = people.by_role(words)
     if known:
         return known
+    document = focus.document(head) if head in DOCUMENT_WORDS | AUTHORS else None
+    if document:  # "the release said", "the authors wrote"
+        return document
     org = focus.org(head) if head in ORG_LABELS or head in THING_NOUNS else None
     if org:
         return org
@@ -255,6 +214,25 @@ AFTER_SUBJECT_VERB = re.compile(rf"^[\s,—–-]*{SUBJECT_NP}{APPOSITIVE}{ADVERB
 # After the quote: ", said Mary Smith", ", added the minister"
 AFTER_VERB_SUBJECT = re.compile(rf"^[\s,—–-]*(?:{SPEECH_VERBS})\s+{SUBJECT_NP}")
 ACCORDING = re.compile(r"\b[Aa]ccording to\s+(?P<np>[^,.;:“”\"]{1,80})")
+# “...,” he grumbled. / “...?” whispered Smith.: a clause that is nothing but a
+# speaker and a verb and closes the sentence attributes the quote, whatever
+# the verb (any -ed or -s form, or a common irregular past).
+ANY_VERB = (r"(?!(?:is|was|has|does|as|its|this|thus|his|hers|yes|us|less|unless|perhaps|always|sometimes)\b)"
+            r"(?:[a-z]+(?:ed|s)|spoke|wrote|swore|began|sang|thought|went\s+on|(?:shot|hit|fired)\s+back)")
+BARE_END = r"(?:\s+[a-z]+ly)?\s*(?:[.!?…,:;—–]\W*)?$"
+BARE_AFTER = (re.compile(rf"^[\s,—–-]*{SUBJECT_NP}\s+{ANY_VERB}{BARE_END}"),
+              re.compile(rf"^[\s,—–-]*{ANY_VERB}\s+{SUBJECT_NP}{BARE_END}"))
+# What may stand between the speech verb and the comma that opens the quote:
+# the speaker or the audience ("said Judge Ann Lee,", "told reporters,") or
+# where and when ("said in a statement on Tuesday,").
+SAID_WHERE = (r"(?:statement|interview|release|conference|briefing|email|post|video|podcast|court|courthouse"
+              r"|hearing|reporters|[A-Z]\w*day|today|yesterday|morning|afternoon|evening|night|week|month|year)")
+# "..., she says, “": an attribution set off by commas in the middle of a narrator's sentence.
+_NP = SUBJECT_NP.replace("(?P<np>", "(?:")
+PARENTHETICAL = re.compile(rf",\s*(?:and\s+|but\s+)?(?:{_NP}\s+(?:{SPEECH_VERBS})|(?:{SPEECH_VERBS})\s+{_NP}),$")
+# A quote right after these completes the narrator's clause: Charges are “not expected”.
+LINKING_VERBS = frozenset(
+    "is are was were be been being am remain remains remained seem seems seemed become becomes became".split())
 
 
 def _who_after(head: str, people: People, focus: Focus) -> str | None:
@@ -263,7 +241,32 @@ def _who_after(head: str, people: People, focus: Focus) -> str | None:
         if m:
             return _speaker(m, people, focus)
     m = ACCORDING.search(head)
+    if m:
+        return _np(m.group("np"), people, focus)
+    m = _bare_attribution(head)
     return _np(m.group("np"), people, focus) if m else None
+
+
+def _bare_attribution(head: str) -> re.Match | None:
+    return BARE_AFTER[0].match(head) or BARE_AFTER[1].match(head)
+
+
+def _introduces(tail: str) -> bool:
+    """The narration before a quote ends on its attribution and a comma:
+    "he said,", "said Judge Ann Lee,", "she told reporters,", "according to
+    police," -- not a said-verb far back in the sentence ("Prosecutors said he
+    ran the charity, Rebuild Town, “...”")."""
+    if re.search(r"\b[Aa]ccording to\s+[^,.;:“”\"]{1,60},$", tail):
+        return True
+    verbs = list(VERB.finditer(tail)) + list(PARTICIPLE.finditer(tail))
+    if not verbs:
+        return False
+    between = tail[max(v.end() for v in verbs):-1]
+    if "," in between:
+        return False
+    n = len(between.split())
+    return (n <= 4 or bool(re.fullmatch(rf"\s+{SUBJECT_NP}", between))
+            or n <= 7 and bool(re.search(rf"\b{SAID_WHERE}$", between)))
 
 
 def _speaker(m: re.Match, people: People, focus: Focus) -> str | None:
@@ -314,10 +317,23 @@ def _subject(sentence: str, people: People, focus: Focus) -> str | None:
     label = LEAD_LABEL.match(sentence)
     if label and VERB.search(sentence, label.end()) and not NAME.match(sentence, label.start("words")):
         return _label("a", label.group("words"), people, focus)
-    relative = None
+    relative = owner_of = None
     for m in NAME.finditer(sentence):
         words, title = split_title(m.group())
         if not words:
+            continue
+        possessive = re.match(r"[’']", sentence[m.end():]) and m.group().endswith("s")
+        if possessive or re.search(r"[’']s$", m.group()):
+            # "Lattimore's older sister, Shona Lattimore, sat ...": the owner is
+            # not the subject; the name in apposition to the role is.  Without
+            # one the owner is only a fallback ("Professor Lee's team has ...").
+            app = POSSESSIVE_APPOSITIVE.match(sentence, m.end() + bool(possessive))
+            app_words = split_title(app.group("name") or app.group("bare"))[0] if app else []
+            if app_words:
+                return people.resolve(" ".join(app_words))
+            owner = re.sub(r"[’']s$", "", " ".join(words))
+            if owner_of is None and (len(words) > 1 or title or fold(owner) in people.by_surname):
+                owner_of = people.resolve(owner)
             continue
         if len(words) == 1 and not title and people.resolve(words[0]) == words[0] \
                 and fold(words[0]) not in people.by_surname:
@@ -331,17 +347,18 @@ def _subject(sentence: str, people: People, focus: Focus) -> str | None:
                 relative = people.resolve(" ".join(words))
             continue
         return people.resolve(" ".join(words))
-    return relative
+    return relative or owner_of
 
 
 def _update_focus(text: str, people: People, focus: Focus) -> str | None:
     """Push the people narration talks about; return the subject of its last sentence."""
     pos, who = 0, None
-    for m in list(SENTENCE_END.finditer(text)) + [None]:
+    for m in _sentence_ends(text) + [None]:
         sentence = text[pos:m.end() if m else len(text)]
         pos = m.end() if m else len(text)
         if not sentence.strip():
             continue
+        focus.note_documents(sentence)
         who = _subject(sentence, people, focus)
         if who:
             focus.push(who)
@@ -407,10 +424,14 @@ def _is_speech(seg: Segment, ctx: QuoteContext, twin_speech: bool) -> bool:
         return True
     if ctx.tail.endswith(":"):
         return True
-    if ctx.tail.endswith(",") and (VERB.search(ctx.tail) or PARTICIPLE.search(ctx.tail)
-                                   or ACCORDING.search(ctx.tail) or twin_speech):
+    if ctx.tail.endswith(",") and twin_speech:
         return True
-    after = _attribution_after(ctx.head)
+    if ctx.tail.endswith(",") and _introduces(ctx.tail):
+        # "She has written to the council and, she says, “shouted at a man”":
+        # a lowercase fragment after a parenthetical attribution is the narrator's.
+        return not (text[:1].islower() and PARENTHETICAL.search(ctx.tail))
+    ends_clause = bool(re.search(r"[,?!]$", text) or re.match(r"^\s*[,?!]", ctx.head))
+    after = _attribution_after(ctx.head) or ends_clause and bool(_bare_attribution(ctx.head))
     tail_words = ctx.tail.split()
     # “...,” said <anyone>: a quote that opens its sentence and hands over to a said-verb
     said_next = bool(re.search(r"[,?!]$", text) and re.match(rf"^\s*(?:{SPEECH_VERBS})\b", ctx.head))
@@ -418,6 +439,8 @@ def _is_speech(seg: Segment, ctx: QuoteContext, twin_speech: bool) -> bool:
         if after or said_next or ctx.head.strip() == "" and words >= 2 and (CLAUSE_END.search(text) or words >= 6):
             return True
         return after
+    if tail_words[-1].lower() in LINKING_VERBS:
+        return False  # Charges are “not expected at this time,” police said.
     comma_next = bool(re.search(r"[,?!]$", text) or re.match(r"^\s*,", ctx.head) and words >= 3)
     if len(tail_words) <= 2 and not VERB.search(ctx.tail) and comma_next:
         return after  # The “police have been…,” she says / The ‘email came ...’, she said
@@ -489,7 +512,10 @@ def _attribute(paragraphs: Sequence[str], segs: list[Segment]) -> list[Segment]:
     for i, seg in enumerate(segs):
         if i == 0 or segs[i - 1].paragraph != seg.paragraph:
             focus.here = None
+            focus.paragraph = seg.paragraph
         ends_in_narration[seg.paragraph] = seg.kind == NARRATION
+        if seg.kind == NARRATION and seg.paragraph in captions:
+            continue  # a photo caption names people without making them the subject
         if seg.kind == NARRATION:
             subject[seg.paragraph] = _update_focus(seg.text, people, focus)
             continue
@@ -553,11 +579,13 @@ def _later_attribution(segs: list[Segment], i: int, people: People, focus: Focus
 
 
 def _caption_like(paragraphs: Sequence[str], segs: list[Segment]) -> set[int]:
-    """Paragraphs of narration only that end without a sentence mark: photo
-    captions and leftovers ("Advertisement") that interrupt a speaker's quotes."""
+    """Paragraphs of narration only that end without a sentence mark or on a
+    picture credit: photo captions and leftovers ("Advertisement") that
+    interrupt a speaker's quotes."""
     quoted = {s.paragraph for s in segs if s.kind == QUOTE}
     return {i for i, text in enumerate(paragraphs)
-            if i not in quoted and text.strip() and not re.search(r"[.!?…:;\"”’')\]]\s*$", text)}
+            if i not in quoted and text.strip()
+            and (not re.search(r"[.!?…:;\"”’')\]]\s*$", text) or PICTURE_CREDIT.search(text))}
 
 
 def _quote_led(segs: list[Segment], i: int) -> bool:

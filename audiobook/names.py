@@ -32,7 +32,7 @@ TITLES = frozenset(
     " chancellor minister cardinal bishop archbishop rabbi imam king queen prince princess"
     " officer detective inspector councilman councilwoman councillor councilor cllr alderman"
     " mayor commissioner superintendent chief sheriff deputy ambassador constable pc dc ds"
-    " chairman chairwoman secretary".split()
+    " chairman chairwoman secretary cpl det insp supt cmdr hon atty attorney prosecutor".split()
 )
 GENERIC_TITLES = frozenset("mx dr prof st saint rev reverend".split())
 MALE = frozenset("mr sir lord baron father brother pope king prince".split())
@@ -132,7 +132,10 @@ NOT_NAMES = frozenset(
     " june july august september october november december prior despite according"
     " unlike like instead earlier later last next new first asked told".split()
 )
-NAME_WORD = r"(?:[A-Z][\w'’\-]*?[a-z\u00df-\u00ff]\w*(?:['’\-]\w+)*|[A-Z]\.(?:[A-Z]\.)*|[IVX]+\b)"
+# Abbreviated titles keep their full stop inside the name: "Sgt. Kelly Ambrosetti", "Mr. Lum".
+TITLE_ABBREVIATIONS = "Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Col|Lt|Sgt|Capt|Cpl|Det|Insp|Supt|Cmdr|Rev|St|Hon|Atty"
+NAME_WORD = (rf"(?:\b(?:{TITLE_ABBREVIATIONS})\.(?=\s+[A-Z])|\b[JS]r\.|[A-Z][\w'’\-]*?[a-z\u00df-\u00ff]\w*(?:['’\-]\w+)*"
+             r"|[A-Z]\.(?:[A-Z]\.)*|[IVX]+\b)")
 NAME = re.compile(rf"{NAME_WORD}(?:\s+(?:(?:de|da|van|von|der|den|del|la|le|bin|al|du|dos|di|ter)\s+)?{NAME_WORD})*")
 
 # Letters NFKD does not take apart.
@@ -166,6 +169,8 @@ def split_title(match_text: str) -> tuple[list[str], str | None]:
     words = match_text.split()
     while words and words[0].lower() in NOT_NAMES:
         words = words[1:]
+    while len(words) > 1 and words[-1].lower().rstrip(".") in ("jr", "sr"):
+        words = words[:-1]  # Martin Luther King Jr.
     # A capitalised role before a given name: "Prosecutor Ann Blake"
     given = [i for i, w in enumerate(words[:-1]) if given_name_gender(w)]
     if given and given[0] > 0 and len(words) - given[0] >= 2 and not any(
@@ -194,10 +199,15 @@ class People:
     """Folded first name -> full names, for "Sir Anthony" or a friend's "Jose"."""
     orgs: set[str] = field(default_factory=set)
     """Full names that are organisations, not people."""
+    full: set[str] = field(default_factory=set)
+    """Every full name written, so two people who share a surname stay apart
+    (a victim and "his older sister, Ann Lattimore")."""
 
     def add(self, words: list[str], title: str | None) -> str:
         full = " ".join(words)
         key = fold(words[-1])
+        if len(words) > 1:
+            self.full.add(full)
         known = self.by_surname.get(key)
         if known is None or len(full.split()) > len(known.split()):
             self.by_surname[key] = full
@@ -205,7 +215,8 @@ class People:
                 self.gender.setdefault(full, self.gender[known])
             if known in self.orgs:
                 self.orgs.add(full)
-        full = self.by_surname[key]
+        if not self._other_person(words):
+            full = self.by_surname[key]
         if len(words) > 1:
             self.by_first.setdefault(fold(words[0]), set()).add(full)
             if full not in self.orgs and given_name_gender(words[0]):
@@ -218,12 +229,20 @@ class People:
         words = [w for w in name.split() if w.lower().rstrip(".") not in TITLES]
         if not words:
             return name
+        if self._other_person(words):
+            return " ".join(words)
         key = fold(words[-1])
         if key in self.by_surname:
             return self.by_surname[key]
         firsts = {self.by_surname.get(fold(f.split()[-1]), f) for f in self.by_first.get(key, ())}
         firsts = firsts if len(words) == 1 else set()
         return next(iter(firsts)) if len(firsts) == 1 else " ".join(words)
+
+    def _other_person(self, words: list[str]) -> bool:
+        """A full name whose given name differs from the one its surname is filed under."""
+        known = self.by_surname.get(fold(words[-1]), "")
+        return (len(words) > 1 and " ".join(words) in self.full
+                and fold(known.split()[0] if known else "") != fold(words[0]))
 
     def by_role(self, words: str) -> str | None:
         head = fold(words.split()[-1]) if words.split() else ""
@@ -283,6 +302,13 @@ def _note_roles(found: People, full: str, text: str, start: int, end: int) -> No
         found.roles.setdefault(fold(head), set()).add(full)
 
 
+# People written "Smith's <relation> Keith": family, and those who speak for someone.
+RELATIONS = frozenset(
+    "husband wife son daughter brother sister mother father partner fiance fiancé fiancee fiancée girlfriend"
+    " boyfriend friend uncle aunt cousin niece nephew grandson granddaughter grandmother grandfather widow"
+    " widower stepfather stepmother stepson stepdaughter lawyer attorney solicitor barrister agent"
+    " spokesman spokeswoman spokesperson".split()
+)
 SAID = frozenset("said says told tells wrote writes added adds asked".split())
 # Words before a name that make it an object, not the subject of its sentence.
 OBJECT_MARKERS = frozenset(

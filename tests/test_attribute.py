@@ -332,6 +332,100 @@ def test_merged_paragraphs_continue_the_quote():
     assert [who for _, who in quotes(paras)] == ["Ben Ashe", "Ben Ashe"]
 
 
+# --- bare attributions, comma introductions, names, possessives, documents --
+
+
+@pytest.mark.parametrize("attribution, who", [
+    ("he grumbled.", "Tom Reed"), ("he sighs.", "Tom Reed"), ("whispered Ada Morrow.", "Ada Morrow"),
+    ("Ada Morrow beamed.", "Ada Morrow"), ("the coach snapped back.", "coach"), ("he muttered darkly.", "Tom Reed"),
+])
+def test_speaker_and_any_verb_closing_the_sentence_attribute_the_quote(attribution, who):
+    paras = ["Tom Reed shut the gate.", f"“Not this again,” {attribution}"]
+    assert quotes(paras) == [("Not this again,", who)]
+
+
+def test_any_verb_needs_the_quote_to_open_its_sentence():
+    assert kind_of(["He called the plan “a mess,” Dan Orr fumed."], "a mess,") == NARRATION
+    assert kind_of(["“The Ferryman,” the play, returns in May."], "The Ferryman,") == NARRATION
+
+
+@pytest.mark.parametrize("intro", [
+    "Rita Nolan said,", "said Rita Nolan,", "Rita Nolan told reporters,",
+    "Rita Nolan said in a statement on Tuesday,", "Rita Nolan, who said little all week, added,",
+])
+def test_speech_verb_just_before_the_comma_introduces_speech(intro):
+    assert quotes([f"{intro} “We will appeal.”"]) == [("We will appeal.", "Rita Nolan")]
+
+
+@pytest.mark.parametrize("paragraph, text", [
+    ("Auditors said Hal Dorn ran the fund, Clear Start, “like a piggy bank” for years.", "like a piggy bank"),
+    ("Jo Ruiz grew up by the sea and, as she tells it in her first novel, “Salt Days,” never left.",
+     "Salt Days,"),
+])
+def test_speech_verb_far_back_in_the_sentence_introduces_nothing(paragraph, text):
+    assert kind_of([paragraph], text) == NARRATION
+
+
+def test_fragment_after_a_linking_verb_is_the_narrators():
+    paras = ["Arrests are “unlikely before the weekend,” according to police."]
+    assert kind_of(paras, "unlikely before the weekend,") == NARRATION
+
+
+def test_lowercase_fragment_after_a_parenthetical_attribution_is_the_narrators():
+    paras = ["Ruth Ames sold the farm in spring and, she says, “never once looked back.”"]
+    assert kind_of(paras, "never once looked back.") == NARRATION
+
+
+@pytest.mark.parametrize("name, who", [
+    ("U.S. District Judge Ines Varga", "Ines Varga"), ("Sgt. Kelly Ambrose", "Kelly Ambrose"),
+    ("J.R. Talbot", "J.R. Talbot"), ("Mr. Talbot", "Talbot"), ("Lt. Gov. Mark Ayres", "Mark Ayres"),
+])
+def test_initials_and_abbreviated_titles_stay_inside_one_name(name, who):
+    assert quotes([f"“The law is clear,” {name} told Sen. Ruth Obi before the vote."]) == [
+        ("The law is clear,", who)]
+
+
+def test_possessive_name_gives_way_to_the_name_in_apposition():
+    paras = ["Gideon Pell, 31, died in March.",
+             "Pell's younger brother, Aaron Pell, sat near the jury. Afterwards he spoke to reporters.",
+             "“We only want the truth,” he said."]
+    assert quotes(paras) == [("We only want the truth,", "Aaron Pell")]
+
+
+def test_possessive_name_is_only_a_fallback_subject():
+    paras = ["Dr Helen Voss leads the lab.", "Voss's team has asked for more money. “We need a proper trial,” she says."]
+    assert quotes(paras) == [("We need a proper trial,", "Helen Voss")]
+
+
+def test_photo_caption_with_a_credit_does_not_take_the_focus():
+    paras = ["Coach Bram Teller said he was delighted with the signing.",
+             "Jordan Holt in training on Tuesday (Photo: Ashby FC)",
+             "The 50-year-old admitted talks were long. “It took weeks,” he said."]
+    assert quotes(paras) == [("It took weeks,", "Bram Teller")]
+
+
+def test_release_speaks_for_whoever_issued_it():
+    paras = ["Kestle police said in a news release that a man had been arrested. "
+             "“We thank the public for their help,” the release said."]
+    assert quotes(paras) == [("We thank the public for their help,", "Kestle police")]
+
+
+def test_the_document_is_the_latest_document_mentioned():
+    paras = ["A sworn affidavit filed by detectives describes the night.",
+             "“The suspect fled on foot,” the document says."]
+    assert quotes(paras) == [("The suspect fled on foot,", "sworn affidavit")]
+
+
+def test_the_authors_are_whoever_owns_the_report():
+    paras = ["A study by the Corran Institute looked at 40 towns.",
+             "The Corran study found steep losses. “Costs rose everywhere,” the authors wrote."]
+    assert quotes(paras) == [("Costs rose everywhere,", "Corran Institute")]
+
+
+def test_a_document_word_without_a_document_in_focus_stays_a_label():
+    assert quotes(["“Profits fell by a third,” the report said."]) == [("Profits fell by a third,", "report")]
+
+
 # --- invariants -------------------------------------------------------------
 
 
