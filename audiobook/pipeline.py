@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
+#: the show name drawn on a default cover when no --show is given
+DEFAULT_SHOW = "Audio edition"
+
 
 @dataclass(frozen=True)
 class Options:
@@ -57,6 +60,8 @@ class Options:
     """Clip cache folder; None = the user cache directory."""
     stable_voices: bool = False
     """Give a speaker the same voice in every episode (a hash of the name picks it)."""
+    cover: str | None = None
+    """Cover image (square JPEG/PNG, 1400-3000 px); None draws one from show and title."""
 
 
 @dataclass(frozen=True)
@@ -208,11 +213,16 @@ def _temp_path(final: Path) -> Path:
 
 
 def render(script: Script, mp3: Path, options: Options, progress: Progress | None = None, *, comment: str) -> Episode:
-    """The audio stages for a script, and the safe writing of the MP3 and its JSON."""
+    """The audio stages for a script, and the safe writing of the episode's files.
+
+    Writes the MP3 and its script JSON under temporary names and renames them
+    into place together; then the cover image and the transcripts beside them.
+    """
     from .speech import spoken
     from .stitch import find_ffmpeg, stitch
     from .synthesize import plan, synthesize
     from .tag import tag
+    from .transcript import write_sidecars
 
     started = time.perf_counter()
     js = mp3.with_suffix(".json")
@@ -220,6 +230,11 @@ def render(script: Script, mp3: Path, options: Options, progress: Progress | Non
         raise OutputError(f"output path {mp3} is a folder", "give a file name ending in .mp3, or a folder with -o")
     _prepare_dir(mp3.parent)
     find_ffmpeg()  # a missing encoder should fail before minutes of synthesis
+    cover = None
+    if options.cover:  # a bad cover should fail before synthesis too
+        from .cover import check_cover
+
+        cover = check_cover(Path(options.cover))[0]
 
     utterances = plan(script, spoken)
     clips = synthesize(utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, progress=progress)
@@ -230,16 +245,27 @@ def render(script: Script, mp3: Path, options: Options, progress: Progress | Non
 
         duration = MP3(tmp_mp3).info.length
         script = script.with_timings(timings, duration)
-        tag(tmp_mp3, script, show=options.show, comment=comment, id3_version=options.id3_version)
+        if cover is None:
+            cover = _default_cover(script, options, mp3)
+        tag(tmp_mp3, script, show=options.show, comment=comment, id3_version=options.id3_version, cover=cover)
         tmp_js.write_text(json.dumps(script.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         os.replace(tmp_mp3, mp3)
         os.replace(tmp_js, js)
+        write_sidecars(script, mp3)
     except OSError as exc:
         raise OutputError(f"cannot write {mp3}: {exc.strerror}", "check free space and permissions of the output folder") from exc
     finally:
         for tmp in (tmp_mp3, tmp_js):
             tmp.unlink(missing_ok=True)
     return Episode(mp3=mp3, script_json=js, script=script, duration=duration, seconds=time.perf_counter() - started)
+
+
+def _default_cover(script: Script, options: Options, mp3: Path) -> bytes:
+    """Draw the episode's cover beside it (<stem>.jpg, for the feed) and return its bytes."""
+    from .cover import default_cover
+
+    path = default_cover(options.show or DEFAULT_SHOW, script.title, mp3.with_suffix(".jpg"))
+    return path.read_bytes()
 
 
 def build_episode(source: str, out: Path, options: Options = Options(), progress: Progress | None = None) -> Episode:

@@ -54,8 +54,11 @@ def example(tmp_path_factory, env):
     return {"out": out, "mp3": mp3, "script": json.loads(js.read_text(encoding="utf-8")), "stdout": res.stdout}
 
 
-def test_build_writes_the_mp3_and_json_and_nothing_else(example):
-    assert sorted(p.name for p in example["out"].iterdir()) == ["ferry-returns.json", "ferry-returns.mp3"]
+EPISODE_FILES = [".chapters.json", ".jpg", ".json", ".mp3", ".srt", ".vtt"]
+
+
+def test_build_writes_the_episode_files_and_nothing_else(example):
+    assert sorted(p.name for p in example["out"].iterdir()) == sorted(f"ferry-returns{s}" for s in EPISODE_FILES)
     assert "ferry-returns.mp3" in example["stdout"]
 
 
@@ -209,4 +212,4 @@ def test_a_failed_build_leaves_the_previous_episode_untouched(tmp_path, env):
     assert res.returncode == 1
     assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
     assert ((tmp_path / "keeper.mp3").read_bytes(), (tmp_path / "keeper.json").read_bytes()) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ffmpeg", "keeper.json", "keeper.mp3", "keeper.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["ffmpeg", "keeper.txt"] + [f"keeper{s}" for s in EPISODE_FILES])
