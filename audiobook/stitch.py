@@ -7,13 +7,22 @@ Steps:
 1. Check every clip before starting the encoder: reading order, one sample
    rate, mono 16-bit PCM.  Finding a bad clip after ten minutes of encoding
    would waste the ten minutes.
-2. Start one ffmpeg process that reads raw s16le mono PCM from stdin and
+2. Loudness (on by default: -16 LUFS, true peak -1 dBTP): read the clips
+   where the pauses will put them and measure the episode's integrated
+   loudness (BS.1770, see loudness.py; the pauses are silence and need no
+   reading); plan the gain to the target; if that gain needs limiting,
+   read them once more to learn how much loudness the limiter takes at a
+   few gains, and pick the gain that lands on the target.  One to two
+   seconds per hour of audio, next to ~17 s of encoding.
+3. Start one ffmpeg process that reads raw s16le mono PCM from stdin and
    writes an MP3 (libmp3lame, Xing/LAME header so players know the exact
    duration and encoder delay, no ID3: tagging is its own stage).
-3. Stream: lead-in silence, then each clip's frames read from disk in chunks,
-   with a pause before each clip chosen by :func:`pause_between` from the text
-   just spoken.  Only one chunk is ever in memory, whatever the length.
-4. Count every frame written; timings are frame counts divided by the rate,
+4. Stream: lead-in silence, then each clip's frames read from disk, with a
+   pause before each clip chosen by :func:`pause_between` from the text just
+   spoken.  Without loudness, a chunk at a time; with it, a clip at a time
+   (gain, then the true-peak limiter, which looks ahead).  Memory never holds
+   more than one clip, whatever the length.
+5. Count every frame written; timings are frame counts divided by the rate,
    so they are exact in the PCM we send (the MP3 decoder removes the encoder
    delay and padding using the LAME header, so they stay exact in the file).
 
@@ -24,17 +33,27 @@ leaves a truncated episode behind.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from .errors import DependencyError, OutputError, StitchError
 from .models import QUOTE, Clip, Script, ScriptSegment
+
+# loudness.py's constants are plain numbers, but importing it is cheap only
+# because it imports numpy lazily; keep it that way
+from .loudness import TARGET_LUFS, TRUE_PEAK_DBTP
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .loudness import Leveller
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +71,16 @@ _SAMPLE_WIDTH = 2  # bytes: 16-bit PCM in, s16le to ffmpeg
 #: seconds to wait for ffmpeg to finish after the last frame; it encodes as we
 #: write, so only the last buffered second or so is left by then
 _FINISH_TIMEOUT = 120.0
+
+#: LAME's MP3s decode this much quieter than the PCM they were made from
+#: (0.3-0.5 dB at 64-192 kbit/s, for speech and for tones alike, with ffmpeg's
+#: float and fixed-point decoders both), so the loudness aims this much higher
+_MP3_LOSS_DB = 0.4
+#: and yet the encoder's quantisation noise lifts the true peak of eSpeak NG
+#: speech by up to 0.8 dB over that of the PCM at 96 kbit/s (resampling to
+#: 44.1 kHz adds nothing measurable), so the limiter keeps this much below the
+#: true-peak target (see bench/loudness.py)
+_MP3_PEAK_MARGIN_DB = 1.5
 
 # Punctuation that decides the pause after a stretch of text.  Closing quotes
 # and brackets are skipped first: in `...ended.)` the full stop is what counts.
@@ -265,6 +294,12 @@ def _copy_clip(path: Path, sink: BinaryIO) -> int:
     The count, not the header, feeds the timings: a file cut short on disk
     then still gives timings that match the audio.
     """
+    return _read_into(path, sink)
+
+
+# The measuring passes read clips with _read_into directly: _copy_clip stays
+# the one reader of the encoding stream.
+def _read_into(path: Path, sink: BinaryIO) -> int:
     import wave
 
     written = 0
@@ -280,6 +315,17 @@ def _copy_clip(path: Path, sink: BinaryIO) -> int:
             f"cannot read clip {path}: {exc}", hint="re-run synthesis, or clear the clip cache"
         ) from exc
     return written
+
+
+def _read_samples(path: Path) -> np.ndarray:
+    """The whole clip as float samples, for measuring (errors as in :func:`_copy_clip`)."""
+    import io
+
+    from .loudness import to_float
+
+    buffer = io.BytesIO()
+    _read_into(path, buffer)
+    return to_float(buffer.getbuffer())
 
 
 def _write_silence(sink: BinaryIO, frames: int) -> None:
@@ -301,6 +347,8 @@ def stitch(
     bitrate: str = "96k",
     sample_rate: int = 44100,
     pauses: Pauses | None = None,
+    loudness: float | None = TARGET_LUFS,
+    true_peak: float = TRUE_PEAK_DBTP,
 ) -> list[tuple[float, float]]:
     """Encode the clips, with pauses, into one MP3 at ``out_path``.
 
@@ -308,8 +356,17 @@ def stitch(
     none.  Returns one ``(start, end)`` in seconds per script segment; a
     segment without clips gets a zero-length timing where the audio of the
     segments before it ends.
+
+    ``loudness`` is the integrated loudness (LUFS, EBU R128 / BS.1770) the
+    episode is brought to, with no true peak above ``true_peak`` dBTP; None
+    leaves the clips' level as it is.  Raises ValueError for a loudness
+    outside -40..-5 LUFS or a true peak outside -12..0 dBTP.
     """
     pauses = pauses or DEFAULT_PAUSES
+    if loudness is not None and not -40.0 <= loudness <= -5.0:
+        raise ValueError(f"loudness must be -40 to -5 LUFS, not {loudness!r}")
+    if not -12.0 <= true_peak <= 0.0:
+        raise ValueError(f"true peak must be -12 to 0 dBTP, not {true_peak!r}")
     out_path = Path(out_path)
     if not out_path.parent.is_dir():
         raise OutputError(
@@ -318,6 +375,10 @@ def stitch(
         )
     rate, frame_counts = _check_clips(script, clips)
     ffmpeg = find_ffmpeg()
+    # Measured before ffmpeg starts: the gain must be known for the first clip.
+    leveller = None
+    if loudness is not None:
+        leveller = _plan_levels(script, clips, frame_counts, rate, pauses, loudness, true_peak)
     partial = out_path.with_name(f".{out_path.name}.{os.getpid()}.part")
     cmd = _ffmpeg_command(ffmpeg, rate, partial, bitrate, sample_rate)
     log.debug("running %s", " ".join(cmd))
@@ -337,7 +398,7 @@ def stitch(
             stdin = cast(BinaryIO, proc.stdin)
             broken = False
             try:
-                timings, total = _stream(script, clips, frame_counts, rate, stdin, pauses)
+                timings, total = _stream(script, clips, frame_counts, rate, stdin, pauses, leveller)
                 stdin.close()
             except BrokenPipeError:
                 broken = True  # ffmpeg died: its exit code and stderr say why, below
@@ -372,10 +433,55 @@ def stitch(
                     pass
             partial.unlink(missing_ok=True)
 
+    if leveller is not None:
+        log.info(
+            "loudness: measured %.1f LUFS, gain %+.1f dB with true-peak limiting, for %.1f LUFS / %.1f dBTP",
+            leveller.measured, leveller.gain_db, loudness, true_peak,
+        )
     log.info(
         "stitched %d clips into %s: %.1f s of audio", len(clips), out_path, total / rate
     )
     return timings
+
+
+def _plan_levels(
+    script: Script,
+    clips: Sequence[Clip],
+    frame_counts: Sequence[int],
+    rate: int,
+    pauses: Pauses,
+    loudness: float,
+    true_peak: float,
+) -> Leveller:
+    """Measure the episode from its clips, where the pauses will put them, and plan the gain.
+
+    One pass reads every clip to measure the loudness; a second one, only when
+    the gain reaches the limiter, predicts what limiting takes away.
+    """
+    from .loudness import Leveller
+
+    leveller = Leveller(rate, loudness + _MP3_LOSS_DB, true_peak, margin=_MP3_PEAK_MARGIN_DB)
+
+    def measure(clip: Clip, start: int) -> int:
+        samples = _read_samples(clip.path)
+        leveller.measure(samples, start)
+        return len(samples)
+
+    def predict(clip: Clip, start: int) -> int:
+        samples = _read_samples(clip.path)
+        leveller.predict(samples, start)
+        return len(samples)
+
+    _, total = _walk(script, clips, rate, pauses, measure)
+    leveller.plan(total)
+    if leveller.limits:
+        _walk(script, clips, rate, pauses, predict)
+        leveller.correct(total)
+    log.debug(
+        "loudness %.2f LUFS measured; gain %+.2f dB planned for %.1f LUFS",
+        leveller.measured, leveller.gain_db, loudness,
+    )
+    return leveller
 
 
 def _stream(
@@ -385,23 +491,89 @@ def _stream(
     rate: int,
     sink: BinaryIO,
     pauses: Pauses,
+    leveller: Leveller | None = None,
 ) -> tuple[list[tuple[float, float]], int]:
-    """Write pauses and clips to ``sink``; return per-segment timings and total frames."""
+    """Write pauses and clips to ``sink``; return per-segment timings and total frames.
+
+    With a ``leveller``, each clip is read whole and levelled (the limiter
+    looks ahead, so it needs the clip; one clip is small), in a thread that
+    stays one clip ahead: numpy lets go of the GIL, so levelling the next clip
+    overlaps with writing this one, and ffmpeg never waits for it.
+    """
+    expected = iter(frame_counts)  # clip_at is called once per clip, in order
+
+    def check(clip: Clip, written: int) -> int:
+        nframes = next(expected)
+        if written != nframes:
+            log.warning("clip %s gave %d frames, not %d", clip.path, written, nframes)
+        return written
+
+    if leveller is None:
+        return _walk(
+            script, clips, rate, pauses,
+            lambda clip, start: check(clip, _copy_clip(clip.path, sink)),
+            lambda frames: _write_silence(sink, frames),
+        )
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    def levelled(clip: Clip) -> tuple[int, bytes]:
+        import io
+
+        from .loudness import to_float, to_pcm
+
+        buffer = io.BytesIO()
+        written = _copy_clip(clip.path, buffer)
+        return written, to_pcm(leveller.level(to_float(buffer.getbuffer())))
+
+    with ThreadPoolExecutor(1, thread_name_prefix="level") as pool:
+        ahead = iter(clips)
+        queue = [pool.submit(levelled, clip) for clip in itertools.islice(ahead, 2)]
+
+        def copy(clip: Clip, start: int) -> int:
+            written, pcm = queue.pop(0).result()
+            queue.extend(pool.submit(levelled, c) for c in itertools.islice(ahead, 1))
+            sink.write(pcm)
+            return check(clip, written)
+
+        try:
+            return _walk(script, clips, rate, pauses, copy, lambda frames: _write_silence(sink, frames))
+        finally:
+            for job in queue:  # on the way out after an error: start no more clips
+                job.cancel()
+
+
+def _walk(
+    script: Script,
+    clips: Sequence[Clip],
+    rate: int,
+    pauses: Pauses,
+    clip_at: Callable[[Clip, int], int],
+    silence: Callable[[int], None] = lambda frames: None,
+) -> tuple[list[tuple[float, float]], int]:
+    """Lay the episode out: pauses and clips in order, each at its frame offset.
+
+    ``clip_at(clip, start)`` handles the clip starting at frame ``start`` and
+    returns how many frames it really had; ``silence(frames)`` handles a
+    pause.  Returns per-segment timings and the total frames.  The measuring
+    passes and the encoding pass walk the same layout, so the loudness is
+    measured exactly where the clips will sit.
+    """
     headline = is_headline(script)
     bounds: list[list[int] | None] = [None] * len(script.segments)  # frames, per segment
-    pos = 0  # frames written so far
+    pos = 0  # frames laid out so far
     prev: Clip | None = None
 
-    def silence(seconds: float) -> None:
+    def pause(seconds: float) -> None:
         nonlocal pos
         n = round(seconds * rate)
-        _write_silence(sink, n)
+        silence(n)
         pos += n
 
-    for clip, nframes in zip(clips, frame_counts):
+    for clip in clips:
         seg = script.segments[clip.segment]
         prev_seg = script.segments[prev.last_segment] if prev else None
-        silence(
+        pause(
             pause_between(
                 prev_seg,
                 seg,
@@ -412,9 +584,7 @@ def _stream(
             )
         )
         start = pos
-        written = _copy_clip(clip.path, sink)
-        if written != nframes:
-            log.warning("clip %s gave %d frames, not %d", clip.path, written, nframes)
+        written = clip_at(clip, start)
         pos += written
         # a clip over several segments (a partial quote read with its sentence)
         # shares its length among them by where their words end in its text
@@ -428,7 +598,7 @@ def _stream(
                 span[1] = b
             done = share
         prev = clip
-    silence(pause_between(script.segments[prev.last_segment] if prev else None, None, pauses=pauses))
+    pause(pause_between(script.segments[prev.last_segment] if prev else None, None, pauses=pauses))
 
     # Segments with nothing to say sit where the audio before them ended.
     timings: list[tuple[float, float]] = []

@@ -68,6 +68,7 @@ def loudness(mp3: Path) -> tuple[float, float]:
         check=True,
     )
     summary = res.stderr[res.stderr.rindex("Summary:") :]
-    lufs = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
-    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
+    lufs = float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary).group(1))
+    # the true-peak section, not a sample-peak one ("peak=sample+true" prints both)
+    peak = float(re.search(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
     return lufs, peak

@@ -152,10 +152,10 @@ def test_every_segment_is_heard_and_pauses_are_silent(example):
     assert rms_dbfs(span(audio, a["end"] + 0.05, b["start"] - 0.05)) < -50
 
 
-def test_loudness_is_in_a_sane_range(example):
-    lufs, peak = loudness(example["mp3"])
-    assert -30 < lufs < -10
-    assert peak <= 0.0
+def test_episode_is_at_podcast_loudness(example):
+    lufs, true_peak = loudness(example["mp3"])  # ffmpeg's ebur128=peak=true on the final MP3
+    assert abs(lufs - -16.0) <= 1.0, lufs
+    assert true_peak <= -1.0, true_peak
 
 
 def test_rebuild_reuses_the_clip_cache_and_gives_the_same_audio(example, env, tmp_path):
