@@ -20,16 +20,23 @@ Plain-Python rules, no model.  Steps:
    quote, title, a fragment completing the narrator's clause, after "is" or
    after a parenthetical "she says,") becomes narration: the narrator reads it.
 4. ``_who``: the speaker from "X said", "said X", "X, 79, said", "her sister,
-   Nell Crane, said", "X told the BBC:", "according to X", a participle
-   ("..., saying:") whose subject starts the sentence, or a pronoun or label
+   Nell Crane, said", "said his mother, Becky Norcott, 38.", "X told the
+   BBC:", "according to X", a participle ("..., saying:") whose subject starts
+   the sentence, the subject of "X said ... but added:", or a pronoun or label
    resolved through ``focus.Focus``: the people, organisations, unnamed
    sources and documents most recently in subject position (a possessive
-   "Smith's" gives way to the name in apposition; photo captions change
-   nothing; "the release said" is whoever issued the release).
+   "Smith's" gives way to the name in apposition, and "Smith's agent" is the
+   agent; photo captions change nothing; "the release said" is whoever
+   issued the release; "the coach" or "the 31-year-old" is the person the
+   article gave that role or age).  A label is cut before its post-modifier
+   ("a source close to Doolan" -> "source").  Subjects are a leading pronoun
+   (also after an opening clause: "Asked why, he ..."), a topic ("As for
+   Maya, she"), a role noun, or the first name not in object position.
    Without attribution a quote takes the speaker of its split twin, of its
    paragraph, of the attribution closing its multi-paragraph run, of the
    person the narration paragraph before it ends on, or of the quote before
-   it (photo captions between them skipped).
+   it (photo captions between them skipped); after a colon introduction with
+   neither verb nor name ("Then, a little louder:") the last speaker goes on.
 5. A quote nested in a speech quote, attributed inside it to a named person,
    is cut out and voiced as that person; otherwise it stays in the outer quote.
 
@@ -44,8 +51,8 @@ from typing import Sequence
 
 from .focus import AUTHORS, DOCUMENT_WORDS, ORG_LABELS, PRONOUNS, Focus
 from .models import NARRATION, QUOTE, Segment
-from .names import (NAME, NOT_NAMES, OBJECT_MARKERS, RELATIONS, THING_NOUNS, TITLE_ABBREVIATIONS, TITLES, People, fold,
-                    people as find_people, split_title)
+from .names import (EPITHET, NAME, NOT_NAMES, OBJECT_MARKERS, PERSON_NOUNS, RELATIONS, THING_NOUNS, TITLE_ABBREVIATIONS,
+                    TITLES, People, fold, people as find_people, split_title)
 from .segment import quote_spans
 
 logger = logging.getLogger(__name__)
@@ -70,6 +77,7 @@ PARTICIPLES = (
     "saying|adding|telling|insisting|warning|explaining|arguing|claiming|writing|asking"
     "|noting|recalling|admitting|acknowledging|stating|declaring|tweeting|announcing"
     "|stressing|urging|concluding|replying|responding|continuing|joking|revealing|posting"
+    "|shouting|yelling|screaming|whispering"
 )
 VERB = re.compile(rf"\b(?:{SPEECH_VERBS})\b", re.IGNORECASE)
 PARTICIPLE = re.compile(rf"\b(?:{PARTICIPLES})\b", re.IGNORECASE)
@@ -77,12 +85,22 @@ PARTICIPLE = re.compile(rf"\b(?:{PARTICIPLES})\b", re.IGNORECASE)
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr st no prof gen sen rep gov lt col sgt capt jr sr vs mt ft rev inc ltd co corp".split()
 ) | frozenset(TITLE_ABBREVIATIONS.lower().split("|"))
+# Words that start a label's post-modifier: "a source close to the star", "a
+# spokesman for the council", "friends of the footballer", "a man who ...".
+POST_MODIFIER = r"(?:for|of|at|from|in|with|who|whose|close|familiar|near|inside|within|involved|on|to|among)"
 # "the report", "an official", "a spokesman for the firm", "critics", "The 79-year-old"
 DESCRIPTOR = re.compile(
     r"(?P<det>(?:the|a|an|one|another|some|two|three|several|his|her|their|its)\s+)(?P<words>(?:[\w’'\-]+\s+){0,3}?[\w’'\-]+?)"
-    r"(?=\s*(?:,|\s(?:for|of|at|from|in|with|who)\b|$))",
+    rf"(?=\s*(?:,|\s{POST_MODIFIER}\b|$))",
     re.IGNORECASE,
 )
+# A bare plural opening its clause, before a post-modifier: "friends of " (the footballer).
+BARE_HEAD = re.compile(r"(?:^|[,;:]\s*|\b(?:and|but)\s+)(?P<np>[A-Za-z][\w\-]*s)\s+"
+                       r"(?:of|for|close\s+to|familiar\s+with|near|at|from)\s+$")
+# "Doolan's agent", "Smith’s spokeswoman": a label owned by a name, never the name itself.
+_OWNER = rf"(?:{NAME.pattern})(?:(?<=[’']s)|(?<=s)[’'])"
+POSSESSIVE_LABEL = rf"{_OWNER}\s+(?:[a-z][\w\-]*\s+){{0,2}}?[a-z][\w\-]*"
+OWNED = re.compile(rf"{_OWNER}\s+(?P<words>(?:[a-z][\w\-]*\s+){{0,2}}?[a-z][\w\-]*)")
 # A sentence that opens on an unnamed source: "Another analyst, who ..., said"
 LEAD_LABEL = re.compile(
     r"^\W*(?i:(?:but|and|yet|however|meanwhile),?\s+)?(?i:an?|another|one|the)\s+"
@@ -105,7 +123,8 @@ POSSESSIVE_APPOSITIVE = re.compile(
     rf"\s+(?:(?:[a-z][\w\-]*\s+){{0,3}}?[a-z][\w\-]*,\s+(?P<name>{NAME.pattern}),"
     rf"|(?:[a-z][\w\-]*\s+)?(?:{'|'.join(sorted(RELATIONS))})\s+(?P<bare>{NAME.pattern}))")
 APPOSITIVE = r"(?:\s*,\s*(?P<app>[^,:;“”\"]{1,90}?),)?"
-ADVERB = r"(?:\s+(?:also|later|then|previously|once|has|had|have|was|were|is|would|will|had\s+earlier|\w+ly))*"
+ADVERB = (r"(?:\s+(?:also|later|then|previously|once|just|still|never|even|has|had|have|was|were|is|would|will"
+          r"|had\s+earlier|\w+ly))*")
 # "(Image: Kestrel FC)", "(Photo: AP)", "Picture: Ann Lee" closing a paragraph: a photo caption.
 PICTURE_CREDIT = re.compile(
     r"(?:\((?:Image|Photo|Picture|Pic|Photograph|Credit)s?\s*:[^()]*\)|\b(?:Credit|Photo|Picture|Photograph)s?\s*:[^.!?]*)\s*$")
@@ -174,19 +193,39 @@ def _np(text: str, people: People, focus: Focus) -> str | None:
     desc = DESCRIPTOR.match(text)
     if desc:
         return _label(desc.group("det"), desc.group("words"), people, focus)
+    owned = OWNED.fullmatch(text)
+    if owned:  # "Doolan's agent": the agent, or whoever the article named as such
+        return _label("his ", owned.group("words"), people, focus)
     for name in NAME.finditer(text):  # "Holtz", "Mr Fenwick"
-        words, _ = split_title(name.group())
+        words, title = split_title(name.group())
         if words:
-            return people.resolve(" ".join(words))
-    if re.fullmatch(r"[a-z][\w\-]+", text):  # "critics", "officials"
-        return text
+            return people.resolve(" ".join(words), title)
+    bare = re.fullmatch(rf"([a-z][\w\-]+)(?:\s+{POST_MODIFIER}\b.*)?", text)
+    if bare:  # "critics", "friends of the footballer"
+        return bare.group(1)
     return None
 
 
-def _label(det: str, words: str, people: People, focus: Focus) -> str:
-    """Who "the treasurer", "the company" or "the forward" is; else the label itself."""
+def _head(words: str) -> str:
+    """A label up to its head noun: "source close to Doolan" -> "source".
+
+    Words before the head stay ("council spokesman", "Government spokesman"),
+    so two unnamed sources of one article keep two voices."""
+    kept = re.split(rf"\s+{POST_MODIFIER}\b", words.strip(), maxsplit=1)[0]
+    return kept or words.strip()
+
+
+def _is_person_noun(head: str, people: People) -> bool:
+    """"coach", "star", "31-year-old", or a role the article wrote next to a name."""
+    key = fold(head)
+    return key in PERSON_NOUNS or key in people.roles or bool(EPITHET.match(key))
+
+
+def _label(det: str, words: str, people: People, focus: Focus, sex: str | None = None) -> str:
+    """Who "the treasurer", "the company" or "the forward" is; else the label up to its head noun."""
+    words = _head(words)
     head = words.split()[-1].lower()
-    known = people.by_role(words)
+    known = people.by_role(head)
     if known:
         return known
     document = focus.document(head) if head in DOCUMENT_WORDS | AUTHORS else None
@@ -195,6 +234,10 @@ def _label(det: str, words: str, people: People, focus: Focus) -> str:
     org = focus.org(head) if head in ORG_LABELS or head in THING_NOUNS else None
     if org:
         return org
+    if det.strip().lower() == "the" and _is_person_noun(head, people):
+        who = focus.person_for(head, sex)  # "the coach", "the 31-year-old"
+        if who:
+            return who
     # A definite role the article uses only here is an epithet for the person
     # just named: "Echeverria smiled. 'Yes,' the forward said."
     if det.strip().lower() == "the" and head not in THING_NOUNS and focus.mentions.get(head, 0) <= 1:
@@ -205,9 +248,12 @@ def _label(det: str, words: str, people: People, focus: Focus) -> str:
     return words
 
 
+# A label never ends on a joining word: "he leaned over to his mother and whispered"
+# has no subject "his mother and".
+_LABEL_END = r"(?!(?:and|or|but|nor|then|to|of|for|with|at|in|on|from|by|who|that|as)\b)[\w’'\-]+"
 SUBJECT_NP = (
     rf"(?P<np>{ROLE_NAME}|[Hh]e|[Ss]he|[Tt]hey|[Ii]t|I|[Ww]e|(?:(?:[Tt]he|[Aa]n?|[Oo]ne|[Aa]nother|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts)\s+)"
-    rf"(?:[\w’'\-]+\s+){{0,3}}?[\w’'\-]+|{NAME.pattern}|[a-z]+s)"
+    rf"(?:[\w’'\-]+\s+){{0,3}}?{_LABEL_END}|{POSSESSIVE_LABEL}|{NAME.pattern}|[a-z]+s)"
 )
 # After the quote: ", he said", " Holtz said", " the report said", " Martin, 79, told"
 AFTER_SUBJECT_VERB = re.compile(rf"^[\s,—–-]*{SUBJECT_NP}{APPOSITIVE}{ADVERB}\s+(?:{SPEECH_VERBS})\b")
@@ -235,9 +281,19 @@ LINKING_VERBS = frozenset(
     "is are was were be been being am remain remains remained seem seems seemed become becomes became".split())
 
 
+# "..., said his mother, Becky Norcott, 38.": the name in apposition after the label.
+APPOSITIVE_NAME = re.compile(rf"\s*,\s*(?:{ROLE_PREFIX})?(?P<name>{NAME.pattern})(?=\s*(?:[,.;:!?—–]|$))")
+LABEL_START = re.compile(rf"(?i:the|an?|one|another|his|her|their|its)\s|{_OWNER}\s")
+
+
 def _who_after(head: str, people: People, focus: Focus) -> str | None:
     for pattern in (AFTER_SUBJECT_VERB, AFTER_VERB_SUBJECT):
         m = pattern.match(head)
+        if m and pattern is AFTER_VERB_SUBJECT and LABEL_START.match(m.group("np")):
+            app = APPOSITIVE_NAME.match(head, m.end())
+            words, title = split_title(app.group("name")) if app else ([], None)
+            if words:
+                return people.resolve(" ".join(words), title)
         if m:
             return _speaker(m, people, focus)
     m = ACCORDING.search(head)
@@ -274,9 +330,10 @@ def _speaker(m: re.Match, people: People, focus: Focus) -> str | None:
     label ("her mother, Karen Hill, said", "the minister, Lady Hale, said")."""
     app = m.groupdict().get("app")
     name = re.match(rf"\s*({ROLE_PREFIX})?(?P<name>{NAME.pattern})\s*$", app or "")
-    label = re.match(r"(?i:the|an?|one|another|his|her|their|its)\s", m.group("np"))
-    if name and label and split_title(name.group("name"))[0]:
-        return people.resolve(" ".join(split_title(name.group("name"))[0]))
+    label = LABEL_START.match(m.group("np"))  # also "Lattimore's lawyer, Ann Lee, said"
+    words, title = split_title(name.group("name")) if name else ([], None)
+    if label and words:
+        return people.resolve(" ".join(words), title)
     return _np(m.group("np"), people, focus)
 
 
@@ -295,28 +352,61 @@ def _who_before(tail: str, people: People, focus: Focus) -> str | None:
         verb = verbs[-1]
         left = tail[:verb.start()]
         m = re.search(rf"{SUBJECT_NP}{APPOSITIVE}{ADVERB}\s*$", left)
+        owner = BARE_HEAD.search(left[:m.start()]) if m else None
+        if owner and m.group("np").lower() not in PRONOUNS:  # "friends of the footballer said"
+            word = owner.group("np")
+            return people.resolve(word) if people.knows(word) else word.lower()
         if m:
             return _speaker(m, people, focus)
         m = re.match(rf"\s+{SUBJECT_NP}", tail[verb.end():])  # said Smith: / told the BBC:
         if m and not re.match(r"\s*(?:the|a|an)\s", m.group(0), re.I):
             return _np(m.group("np"), people, focus)
+        joined = re.search(r"(?:,\s*|\s)(?:and|but|then|yet|before)\s*$", left)
+        if joined and len(verbs) > 1:  # "the minister said ... but added:": one subject, two verbs
+            who = _who_before(left[:joined.start()], people, focus)
+            if who:
+                return who
         return _subject(left, people, focus)
     if PARTICIPLE.search(tail):
         return _subject(tail, people, focus)
     return None
 
 
+# The pronoun subject of a sentence, after connectives or an opening clause
+# without names: "Then he paused.", "Asked what he liked best, he leaned over".
+_CONNECTIVES = r"(?:(?:but|and|so|yet|then|meanwhile|however|also)\b[\s,]*)*"
+LEAD_PRONOUN = re.compile(rf"^[\s,]*{_CONNECTIVES}(?P<p>[Hh]e|[Ss]he|[Tt]hey)\b")
+OPENING_PRONOUN = re.compile(rf"^[\s,]*[A-Za-z][^,;:“”\"A-Z]{{0,120}},\s*{_CONNECTIVES}(?P<p>he|she|they)\b")
+# "As for Maya, she says ...": the topic is the subject.
+TOPIC = re.compile(rf"^\W*(?:[Aa]nd\s+)?[Aa]s\s+(?:for|to)\s+(?P<name>{NAME.pattern}),\s*(?:he|she|they)\b")
+# A sentence opening on a determiner: "The coach said ...", "However, the 31-year-old
+# sparked ...", "The Island Escape star, 29, and ...", "A senior Western diplomat who ...".
+ROLE_SUBJECT = re.compile(
+    r"^\W*(?i:(?:but|and|yet|however|meanwhile|then|still|now|later),?\s+)?(?P<det>[Tt]he|[Aa]n?|[Aa]nother|[Oo]ne)\s+")
+
+
 def _subject(sentence: str, people: People, focus: Focus) -> str | None:
-    """Who a sentence is about: a leading pronoun, its first name not in object
-    position, an unnamed source that speaks ("An official ... said"), or a name
+    """Who a sentence is about: a leading pronoun, a topic ("As for Maya, she"),
+    a person named by a role ("The coach said"), an unnamed source that speaks
+    ("An official ... said"), its first name not in object position, or a name
     that heads a relative clause ("for islanders like Ann Lee, who commutes")."""
-    lead = re.match(r"^[\s,]*(?:(?:but|and|so|yet|then|meanwhile|however|also)\b[\s,]*)*"
-                    r"(?P<p>[Hh]e|[Ss]he|[Tt]hey)\b", sentence)
+    lead = LEAD_PRONOUN.match(sentence)
     if lead:
         return focus.pronoun(lead.group("p"))
+    topic = TOPIC.match(sentence)
+    if topic and split_title(topic.group("name"))[0]:
+        who = people.resolve(" ".join(split_title(topic.group("name"))[0]))
+        if people.is_person(who):
+            return who
+    role = _role_subject(sentence, people, focus)
+    if role:
+        return role
     label = LEAD_LABEL.match(sentence)
     if label and VERB.search(sentence, label.end()) and not NAME.match(sentence, label.start("words")):
         return _label("a", label.group("words"), people, focus)
+    lead = OPENING_PRONOUN.match(sentence)
+    if lead:
+        return focus.pronoun(lead.group("p"))
     relative = owner_of = None
     for m in NAME.finditer(sentence):
         words, title = split_title(m.group())
@@ -331,6 +421,10 @@ def _subject(sentence: str, people: People, focus: Focus) -> str | None:
             app_words = split_title(app.group("name") or app.group("bare"))[0] if app else []
             if app_words:
                 return people.resolve(" ".join(app_words))
+            owned = OWNED.match(sentence, m.start())
+            if owned and _is_person_noun(_head(owned.group("words")).split()[-1], people) \
+                    and owned.start() == m.start():
+                return _label("his ", owned.group("words"), people, focus)  # "Doolan's agent said"
             owner = re.sub(r"[’']s$", "", " ".join(words))
             if owner_of is None and (len(words) > 1 or title or fold(owner) in people.by_surname):
                 owner_of = people.resolve(owner)
@@ -344,18 +438,70 @@ def _subject(sentence: str, people: People, focus: Focus) -> str | None:
         prev = re.search(r"([\w\-]+)\W*$", sentence[:m.start()])
         if prev and prev.group(1).lower() in OBJECT_MARKERS:
             if relative is None and re.match(r",\s+who\b", sentence[m.end():]):
-                relative = people.resolve(" ".join(words))
+                relative = people.resolve(" ".join(words), title)
             continue
-        return people.resolve(" ".join(words))
+        return people.resolve(" ".join(words), title)
     return relative or owner_of
 
 
-def _update_focus(text: str, people: People, focus: Focus) -> str | None:
-    """Push the people narration talks about; return the subject of its last sentence."""
-    pos, who = 0, None
+def _role_subject(sentence: str, people: People, focus: Focus) -> str | None:
+    """The person (or unnamed source) a sentence opening on a role noun is about.
+
+    "The coach ..." is the person the article gave that role, else the person
+    in focus it fits; a following he/she tells the gender ("The star said she
+    ..."), and an age in apposition is remembered ("The Island Escape star, 29,").
+    "A diplomat who ..." is a new unnamed source when the article speaks of
+    "the diplomat" again.
+    """
+    m = ROLE_SUBJECT.match(sentence)
+    if not m:
+        return None
+    # The head is the first person noun among the next four words that ends
+    # the noun phrase (a comma, a post-modifier or a lowercase verb follows).
+    tokens = list(re.finditer(r"[\w’'\-]+", sentence[m.end():]))[:5]
+    end = None
+    for k, tok in enumerate(tokens[:4]):
+        word, after = tok.group(), sentence[m.end() + tok.end():]
+        if re.search(r"[’']s?$", word):
+            return None  # "The coach's decision": not the coach
+        nxt = tokens[k + 1].group() if k + 1 < len(tokens) else ""
+        if word[:1].islower() or word[:1].isdigit():
+            if (fold(word) in PERSON_NOUNS or EPITHET.match(word)) and (re.match(r"\s*,", after) or not nxt
+                                                  or nxt[:1].islower() and not _is_person_noun(nxt, people)):
+                end = m.end() + tok.end()
+                break
+        if re.match(r"\s*[,;:.!?]", after):
+            return None
+    if end is None:
+        return None
+    words = sentence[m.end():end]
+    head = words.split()[-1].lower()
+    if m.group("det").lower() != "the":
+        return head if focus.mentions.get(head, 0) > 1 or VERB.search(sentence, end) else None
+    pronoun = re.search(r"\b(he|she|his)\b", sentence[end:], re.IGNORECASE)
+    sex = {"he": "m", "his": "m", "she": "f"}[pronoun.group(1).lower()] if pronoun else None
+    who = _label("the ", words, people, focus, sex)
+    age = re.match(r"\s*,\s*(\d{1,3}),", sentence[end:])
+    if age and people.is_person(who):
+        people.ages.setdefault(who, age.group(1))
+    return who
+
+
+def _update_focus(text: str, people: People, focus: Focus, continues: bool = False) -> str | None:
+    """Push the people narration talks about; return the subject of its last sentence.
+
+    ``continues``: the text goes on with a sentence begun before a partial
+    quote ("The star said she had been ‘blindsided’ when ..."), whose subject
+    is already in focus; its first piece names no new subject.
+    """
+    pos, who = 0, focus.here if continues else None
     for m in _sentence_ends(text) + [None]:
         sentence = text[pos:m.end() if m else len(text)]
         pos = m.end() if m else len(text)
+        if continues:
+            continues = False
+            focus.note_documents(sentence)
+            continue
         if not sentence.strip():
             continue
         focus.note_documents(sentence)
@@ -501,7 +647,8 @@ def _attribute(paragraphs: Sequence[str], segs: list[Segment]) -> list[Segment]:
     mentions: dict[str, int] = {}
     for word in re.findall(r"[a-z][\w\-]*", " ".join(paragraphs)):
         mentions[word] = mentions.get(word, 0) + 1
-    focus = Focus(people, mentions=mentions)
+    focus = Focus(people, mentions=mentions, salience=people.salience(paragraphs))
+    people.recent = focus.recent  # a bare surname two people share is the one in focus
     kinds: list[str] = [s.kind for s in segs]
     speakers: list[str | None] = [None] * len(segs)
     last_speaker: str | None = None
@@ -517,7 +664,9 @@ def _attribute(paragraphs: Sequence[str], segs: list[Segment]) -> list[Segment]:
         if seg.kind == NARRATION and seg.paragraph in captions:
             continue  # a photo caption names people without making them the subject
         if seg.kind == NARRATION:
-            subject[seg.paragraph] = _update_focus(seg.text, people, focus)
+            continues = i > 0 and segs[i - 1].paragraph == seg.paragraph and kinds[i - 1] == NARRATION \
+                and segs[i - 1].kind == QUOTE and not _ends_sentence(segs[i - 1])
+            subject[seg.paragraph] = _update_focus(seg.text, people, focus, continues)
             continue
         ctx = _context(segs, i)
         twin_speech = ctx.split_twin is not None and kinds[ctx.split_twin] == QUOTE
@@ -531,6 +680,9 @@ def _attribute(paragraphs: Sequence[str], segs: list[Segment]) -> list[Segment]:
         elif ctx.runs_on and i > 1 and segs[i - 2].kind == QUOTE:
             who = speakers[i - 2]
         who = who or (_who_before(ctx.tail, people, focus) if ctx.tail else None)
+        if not who and ctx.split_twin is not None and kinds[ctx.split_twin] == NARRATION:
+            # the minister said all options “remain on the table,” but added: “...”
+            who = _who_before(_sentence_before(segs, i), people, focus)
         who = who or _who_after(ctx.head, people, focus)
         if not who and twin_speech:
             who = speakers[ctx.split_twin]
@@ -551,6 +703,8 @@ def _attribute(paragraphs: Sequence[str], segs: list[Segment]) -> list[Segment]:
                 who = last_speaker
         if not who and not ctx.tail:
             who = subject.get(seg.paragraph)  # Smith was defiant. “We will win.”
+        if not who and _elliptical(ctx.tail) and last_speaker_para >= seg.paragraph - 1:
+            who = last_speaker  # “The tips.” / Then, a little louder: “And helping people.”
         speakers[i] = who
         if who:
             last_speaker, last_speaker_para = who, seg.paragraph
@@ -562,6 +716,24 @@ def _attribute(paragraphs: Sequence[str], segs: list[Segment]) -> list[Segment]:
     logger.info("attributed %d speech quotes, %d partial quotes to the narrator",
                 sum(s.kind == QUOTE for s in out), sum(k != s.kind for k, s in zip(kinds, segs)))
     return out
+
+
+def _sentence_before(segs: list[Segment], i: int) -> str:
+    """The whole sentence before quote ``i``, partial quotes and their marks included."""
+    para = segs[i].paragraph
+    j = i
+    while j > 0 and segs[j - 1].paragraph == para:
+        j -= 1
+    before = "".join(s.open + s.text + s.close for s in segs[j:i])
+    return _sentence_tail(before)[0].strip()
+
+
+def _elliptical(tail: str) -> bool:
+    """A colon introduction with neither verb nor name ("Then, a little louder:"):
+    the last speaker goes on."""
+    return (tail.endswith(":") and not VERB.search(tail) and not PARTICIPLE.search(tail)
+            and not any(split_title(m.group())[0] for m in NAME.finditer(tail))
+            and not re.search(r"\b(?:he|she|they|it|we|I)\b", tail, re.IGNORECASE))
 
 
 def _later_attribution(segs: list[Segment], i: int, people: People, focus: Focus) -> str | None:

@@ -9,7 +9,9 @@ focus; "the document says" the document the article last mentioned.  Steps:
 1. ``Focus.push`` keeps the people, organisations and unnamed sources most
    recently in subject position, newest first.
 2. ``Focus.pronoun`` and ``Focus.org`` read them back: he/she only people of a
-   compatible gender, "it" only organisations and documents.
+   compatible gender, "it" only organisations and documents; ``Focus.person_for``
+   turns "the coach" or "the 31-year-old" into the person the article gave
+   that role or age, else into the person in focus it fits.
 3. ``Focus.note_documents`` records every document a sentence mentions ("a
    police affidavit", "The Hartwell report", "a news release") with who
    issued it ("Police said in a news release") or who owns it ("a report by
@@ -21,7 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .names import NAME, NOT_NAMES, THING_NOUNS, People, fold, split_title
+from .names import (EPITHET, FEMALE_NOUNS, MALE_NOUNS, NAME, NEWCOMER_NOUNS, NOT_NAMES, THING_NOUNS, People, fold,
+                    split_title)
 
 PRONOUNS = {"he": "m", "she": "f", "they": None, "it": None}
 # Labels that stand for an organisation named in the article ("the company said").
@@ -98,6 +101,8 @@ class Focus:
     """Documents mentioned so far, most recent first."""
     paragraph: int = 0
     """The paragraph being read."""
+    salience: dict[str, int] = field(default_factory=dict)
+    """Full name -> how often the article names the person (surname, given name, nickname)."""
 
     def push(self, name: str) -> None:
         if name in self.recent:
@@ -129,6 +134,48 @@ class Focus:
             else:
                 return name
         return None
+
+    def person_for(self, head: str, sex: str | None = None) -> str | None:
+        """Who a definite role or epithet stands for: "the coach", "the star", "the 31-year-old".
+
+        The one person the article gave that role (or age); among several, the
+        one most recently in focus.  Failing that, a role goes to an unnamed
+        source with the same noun ("a diplomat ... the diplomat said") or to the
+        most recent person in focus it fits (gender), and is remembered for
+        later -- unless it is a noun that brings in someone new ("the judge"); an age goes to the most talked-about person it
+        fits, as news uses "the 31-year-old" for the people a story is about.
+        """
+        key = fold(head)
+        epithet = EPITHET.match(key)
+        age = epithet.group("age") if epithet else None
+        sex = sex or ("m" if key in MALE_NOUNS else "f" if key in FEMALE_NOUNS else None)
+        holders = ({n for n, a in self.people.ages.items() if a == age} if age
+                   else self.people.roles.get(key, set()) - self.people.orgs)
+        if len(holders) == 1:
+            return next(iter(holders))
+        if holders:
+            return next((n for n in self.recent if n in holders), None)
+        if epithet:
+            fits = [n for n in set(self.recent) | set(self.people.by_surname.values()) if self._fits(n, sex, age)]
+            rank = {n: i for i, n in enumerate(reversed(self.recent))}
+            best = max(fits, key=lambda n: (self.salience.get(n, 0), rank.get(n, -1)), default=None)
+            if best and age:
+                self.people.ages.setdefault(best, age)
+            return best
+        for name in self.recent:
+            if not self.people.is_person(name):
+                if name.split()[-1].lower() == key:
+                    return name  # the unnamed source of that kind in focus
+                continue
+            if key not in NEWCOMER_NOUNS and self._fits(name, sex, None):
+                self.people.roles.setdefault(key, set()).add(name)
+                return name
+        return None
+
+    def _fits(self, name: str, sex: str | None, age: str | None) -> bool:
+        """A person of the article whose known gender and age do not contradict ``sex`` and ``age``."""
+        return (self.people.is_person(name) and (not sex or self.people.gender.get(name, sex) == sex)
+                and (not age or self.people.ages.get(name, age) == age))
 
     def org(self, head: str) -> str | None:
         """The organisation "the company" or "the board" stands for."""

@@ -13,10 +13,15 @@ treasurer" or "she" can be turned back into "Jane Smith".  Steps:
    ``Council``), when it is written ``X said it`` or ``X and its``, or when
    it follows "the" (``the Industrial Safety Review Board``).  Everything else
    with two or more words, or one word and a title, is a person.
-3. Gender comes from a title (Mrs, Sir), from a common given name, or later
-   from a pronoun (``_learn_gender`` in attribute).
-4. Role nouns written next to a person (``co-chairman Liam Fox``, ``Liam Fox,
-   the co-chairman of ...``, ``the health minister, Baroness Hale,``).
+3. Gender comes from a title (Mrs, Sir), from a common given name, from a
+   gendered role ("his mother, Jess Ward"), or later from a pronoun
+   (``_learn_gender`` in attribute).
+4. Role nouns and ages written next to a person (``co-chairman Liam Fox``,
+   ``Liam Fox, the co-chairman of ...``, ``the health minister, Baroness
+   Hale,``, ``Ann Lee, 31,``, ``31-year-old Ann Lee``).
+5. Nicknames (``Ciara "Kiki" Brennan``, ``Brennan, known as Kiki,``) become
+   aliases of the full name; a common given name written alone inside a
+   sentence ("her brother, Eli,") is a person of its own.
 """
 from __future__ import annotations
 
@@ -167,6 +172,8 @@ def split_title(match_text: str) -> tuple[list[str], str | None]:
     Linda Okafor" -> (["Linda", "Okafor"], "sheriff").
     """
     words = match_text.split()
+    if words:
+        words[-1] = re.sub(r"(?<=\w)[’']s$", "", words[-1])  # "Halloran’s hands": Halloran
     while words and words[0].lower() in NOT_NAMES:
         words = words[1:]
     while len(words) > 1 and words[-1].lower().rstrip(".") in ("jr", "sr"):
@@ -202,6 +209,13 @@ class People:
     full: set[str] = field(default_factory=set)
     """Every full name written, so two people who share a surname stay apart
     (a victim and "his older sister, Ann Lattimore")."""
+    aliases: dict[str, str] = field(default_factory=dict)
+    """Folded nickname -> full name: ``Ciara "Kiki" Brennan``, "Brennan, known as Kiki"."""
+    ages: dict[str, str] = field(default_factory=dict)
+    """Full name -> age as written ("31", "nine"), from "Name, 31," or "31-year-old Name"."""
+    recent: list[str] = field(default_factory=list)
+    """People most recently in focus, newest first (the attribute stage keeps it):
+    a bare "Benedetto" is whichever Benedetto the narration is about."""
 
     def add(self, words: list[str], title: str | None) -> str:
         full = " ".join(words)
@@ -225,15 +239,32 @@ class People:
             self.gender.setdefault(full, "m" if title in MALE else "f")
         return full
 
-    def resolve(self, name: str) -> str:
+    def resolve(self, name: str, title: str | None = None) -> str:
+        """The full name for a surname, a first name, a nickname or a full name.
+
+        A gendered ``title`` picks among people who share a surname: "Mrs
+        Norcott" is Becky Norcott, not her son Alfie Norcott.
+        """
         words = [w for w in name.split() if w.lower().rstrip(".") not in TITLES]
         if not words:
             return name
         if self._other_person(words):
             return " ".join(words)
         key = fold(words[-1])
+        if len(words) == 1 and key in self.aliases and key not in self.by_surname:
+            return self.aliases[key]
         if key in self.by_surname:
-            return self.by_surname[key]
+            known = self.by_surname[key]
+            sex = "m" if title in MALE else "f" if title in FEMALE else None
+            if len(words) == 1 and sex and self.gender.get(known, sex) != sex:
+                same = [f for f in self.full if fold(f.split()[-1]) == key and self.gender.get(f, sex) == sex]
+                if len(same) == 1:
+                    return same[0]
+                self.gender.setdefault(words[0], sex)
+                return words[0]  # "Mrs Smith" is not John Smith
+            if len(words) == 1:
+                return next((n for n in self.recent if n in self.full and fold(n.split()[-1]) == key), known)
+            return known
         firsts = {self.by_surname.get(fold(f.split()[-1]), f) for f in self.by_first.get(key, ())}
         firsts = firsts if len(words) == 1 else set()
         return next(iter(firsts)) if len(firsts) == 1 else " ".join(words)
@@ -243,6 +274,24 @@ class People:
         known = self.by_surname.get(fold(words[-1]), "")
         return (len(words) > 1 and " ".join(words) in self.full
                 and fold(known.split()[0] if known else "") != fold(words[0]))
+
+    def salience(self, paragraphs: Sequence[str]) -> dict[str, int]:
+        """Full name -> how often the article writes the person's surname, given name or nickname."""
+        counts: dict[str, int] = {}
+        for word in re.findall(r"[^\W\d_][\w’'\-]*", " ".join(paragraphs)):
+            key = fold(re.sub(r"[’']s$", "", word))
+            counts[key] = counts.get(key, 0) + 1
+        out = {}
+        for name in (set(self.by_surname.values()) | self.full) - self.orgs:
+            words = name.split()
+            keys = {fold(words[-1]), fold(words[0])} | {a for a, n in self.aliases.items() if n == name}
+            out[name] = sum(counts.get(k, 0) for k in keys)
+        return out
+
+    def knows(self, word: str) -> bool:
+        """A surname, first name or nickname of someone in the article."""
+        key = fold(word)
+        return key in self.by_surname or key in self.by_first or key in self.aliases
 
     def by_role(self, words: str) -> str | None:
         head = fold(words.split()[-1]) if words.split() else ""
@@ -260,7 +309,26 @@ def _looks_like_org(words: list[str], text: str, start: int, end: int) -> bool:
         return True
     if re.match(r",?\s+(?:said|says|announced|confirmed|added)\s+(?:it|its)\b|,\s+which\s|\s+and\s+its\s", text[end:]):
         return True
+    # "Kestrel Vale FC", and a team or firm taking a plural verb ("Kestrel Vale have
+    # signed"), unless it is one of two people ("Ann Lee and Tom Ray have").
+    if re.match(r"\s+(?:FC|AFC|RFC|CF|SC|PLC|LLC|LLP)\b", text[end:]):
+        return True
+    if re.match(r"\s+(?:have|are|were)\s", text[end:]) and not person_like \
+            and not re.search(r"(?:\band|&|,)\s+$", text[:start]):
+        return True
     return bool(re.search(r"\b[Tt]he\s+$", text[max(0, start - 4):start]))
+
+
+# Ciara "Kiki" Brennan: a nickname in quote marks between given name and surname.
+NICKNAME = re.compile(rf"\b(?P<given>{NAME_WORD})\s+[‘“\"'](?P<nick>{NAME_WORD})[’”\"']\s+(?P<rest>{NAME.pattern})")
+# "Ciara Brennan, known as Kiki,", "Brennan – known to friends as Kiki –", "(better known as Kiki)"
+KNOWN_AS = re.compile(
+    rf"\s*(?:,|[–—-]|\()\s*(?:(?:also|better|widely)\s+)?known(?:\s+to(?:\s+[a-z]+){{1,3}}?)?\s+as\s+[‘“\"']?"
+    rf"(?P<nick>{NAME_WORD})")
+# "the 31-year-old", "nine-year-old", "the mother-of-two": an epithet for someone the article names.
+EPITHET = re.compile(r"(?:(?P<age>\d{1,3}|[a-z]+(?:-[a-z]+)?)-year-old|(?:mother|father|mum|mom|dad)-of-[a-z]+)$")
+# A given name written as a place: "in Florence", "from Georgia".
+_PLACE_BEFORE = re.compile(r"\b(?:in|at|from|near|into|across|through|around|outside|inside|via)\s+$")
 
 
 def people(paragraphs: Sequence[str]) -> People:
@@ -268,6 +336,11 @@ def people(paragraphs: Sequence[str]) -> People:
     found = People()
     singles: list[tuple[str, str | None, str, int, int]] = []
     for text in paragraphs:
+        for m in NICKNAME.finditer(text):
+            words, title = split_title(f"{m.group('given')} {m.group('rest')}")
+            if len(words) > 1 and not any(fold(w) in ORG_WORDS for w in words):
+                full = found.add(words, title)
+                found.aliases.setdefault(fold(m.group("nick")), full)
         for m in NAME.finditer(text):
             words, title = split_title(m.group())
             if not words:
@@ -282,24 +355,61 @@ def people(paragraphs: Sequence[str]) -> People:
                 found.orgs.add(full)
             _note_roles(found, full, text, m.start(), m.end())
     for word, title, text, start, end in singles:  # "Mr Smith" with no first name anywhere
-        if title and fold(word) not in found.by_surname and fold(word) not in found.by_first:
+        if found.knows(word):  # "Mr Mitchell, 79,": the age of Austin Mitchell
+            _note_roles(found, found.resolve(word, title), text, start, end)
+            continue
+        if title or _lone_given_name(word, singles):
             full = found.add([word], title)
+            if not title and given_name_gender(word):
+                found.gender.setdefault(full, given_name_gender(word))
             _note_roles(found, full, text, start, end)
+    for name in found.full - found.orgs:  # "Kestrel Vale" is the club "Kestrel Vale FC"
+        if any(org.startswith(name + " ") for org in found.orgs):
+            found.orgs.add(name)
+    for text in paragraphs:  # "Brennan – known to friends as Kiki –"
+        for m in NAME.finditer(text):
+            alias = KNOWN_AS.match(text, m.end())
+            words, title = split_title(m.group())
+            if alias and words and found.knows(words[-1]) and not found.knows(alias.group("nick")):
+                found.aliases[fold(alias.group("nick"))] = found.resolve(" ".join(words), title)
     return found
 
 
+def _lone_given_name(word: str, singles: list[tuple[str, str | None, str, int, int]]) -> bool:
+    """A child or a first-name-only source ("her brother, Eli,", "9-year-old Maya"):
+    a common given name written alone at least once inside a sentence and not
+    as a place ("in Florence")."""
+    if not given_name_gender(word) or fold(word) in NOT_NAMES:
+        return False
+    inside = [(text, start) for w, title, text, start, _ in singles if w == word and not title
+              and not re.search(r"(?:^|[.!?:…][\"”’')\]]*\s+|[“‘\"(]\s*)$", text[:start])]
+    return bool(inside) and not all(_PLACE_BEFORE.search(text[max(0, start - 12):start]) for text, start in inside)
+
+
 def _note_roles(found: People, full: str, text: str, start: int, end: int) -> None:
-    """Role nouns written just before a name or in the appositive after it."""
-    window = text[max(0, start - 40):start]
-    before = (re.search(r"([a-z][\w\-]+|[A-Z]{2,})\s+$", window)
-              or re.search(r"\b(?i:the|a|an)\s+(?:[\w\-]+\s+){0,2}?([a-z][\w\-]+),\s+$", window))
+    """Role nouns and ages written just before a name or in the appositive after it:
+    "coach Ray Kimbrough", "his mother, Becky Norcott,", "Ray Kimbrough, the coach,",
+    "Ann Lee, 31,", "31-year-old Ann Lee"."""
+    window = text[max(0, start - 60):start]
+    age = re.search(r"\b(\d{1,3}|[a-z]+(?:-[a-z]+)?)-year-old\s+$", window)
+    if age:
+        found.ages.setdefault(full, age.group(1).lower())
+    before = (re.search(r"(?<![\w\-])([a-z][\w\-]+|[A-Z]{2,})\s+$", window)
+              or re.search(r"(?:\b(?i:the|a|an|his|her|their)|[’']s?)\s+(?:[\w\-]+\s+){0,2}?([a-z][\w\-]+),\s+$",
+                           window))
     if before and before.group(1).lower() not in NOT_NAMES | OBJECT_MARKERS | SAID \
-            and not re.search(r"(?:ing|ed)$", before.group(1)):
-        found.roles.setdefault(fold(before.group(1)), set()).add(full)
+            and not re.search(r"(?:ing|ed)$", before.group(1)) and not EPITHET.match(before.group(1)):
+        role = fold(before.group(1))
+        found.roles.setdefault(role, set()).add(full)
+        if role in MALE_NOUNS or role in FEMALE_NOUNS:  # "his mother, Jess Ward"
+            found.gender.setdefault(full, "m" if role in MALE_NOUNS else "f")
     after = re.match(r",\s+(?:the|a|an)\s+([^,.;:!?“”\"]{1,80}?)(?=,|\s(?:of|for|at|in|and|who|with)\b)", text[end:])
     if after:
         head = after.group(1).split()[-1]
         found.roles.setdefault(fold(head), set()).add(full)
+    years = re.match(r",\s+(\d{1,3})(?=\s*[,.;)]|\s+(?:and|said|says|told|from|of)\b)", text[end:])
+    if years and int(years.group(1)) < 120:
+        found.ages.setdefault(full, years.group(1))
 
 
 # People written "Smith's <relation> Keith": family, and those who speak for someone.
@@ -309,6 +419,36 @@ RELATIONS = frozenset(
     " widower stepfather stepmother stepson stepdaughter lawyer attorney solicitor barrister agent"
     " spokesman spokeswoman spokesperson".split()
 )
+# Nouns for a person, so that "the coach" or "the star" (never "the ball") can
+# stand for someone the article named; some tell the gender.
+MALE_NOUNS = frozenset(
+    "man boy husband son brother father dad uncle nephew grandson grandfather boyfriend fiance fiancé widower"
+    " stepfather stepson spokesman chairman businessman actor king prince sportsman policeman".split())
+FEMALE_NOUNS = frozenset(
+    "woman girl wife daughter sister mother mum mom aunt niece granddaughter grandmother girlfriend fiancee"
+    " fiancée widow stepmother stepdaughter spokeswoman chairwoman businesswoman actress queen princess"
+    " sportswoman policewoman".split())
+PERSON_NOUNS = RELATIONS | MALE_NOUNS | FEMALE_NOUNS | TITLES - GENERIC_TITLES | frozenset("""
+star celebrity presenter host singer musician rapper artist actor model influencer comedian author writer
+novelist poet director producer designer chef player striker forward midfielder defender goalkeeper keeper
+winger captain manager footballer athlete runner cyclist boxer fighter golfer driver rider jockey swimmer
+skipper veteran rookie guard centre center pitcher quarterback teammate coach trainer owner founder boss
+executive chief ceo chairperson president minister diplomat envoy ambassador official spokesperson
+politician candidate leader lawmaker legislator mp councillor mayor governor senator judge magistrate
+lawyer solicitor barrister attorney prosecutor defendant accused victim witness suspect survivor
+officer detective teacher headteacher headmaster headmistress principal student pupil doctor surgeon
+nurse paramedic scientist researcher professor economist analyst expert engineer farmer vicar priest
+pastor resident neighbour neighbor homeowner tenant landlord shopkeeper customer passenger pilot
+volunteer campaigner activist organiser organizer entrepreneur investor banker worker employee
+source insider pal friend youngster teenager child kid toddler baby mother-of-two
+""".split())
+# Nouns that bring a new person into a story rather than name again someone
+# already there: "the judge said" after "Tom Reed admitted fraud" is not Tom Reed.
+NEWCOMER_NOUNS = frozenset("""
+judge magistrate coroner prosecutor officer detective police witness juror doctor surgeon nurse paramedic
+firefighter referee umpire official spokesman spokeswoman spokesperson source insider pal friend neighbour
+neighbor vicar priest pastor lawyer solicitor barrister attorney agent passerby bystander
+""".split())
 SAID = frozenset("said says told tells wrote writes added adds asked".split())
 # Words before a name that make it an object, not the subject of its sentence.
 OBJECT_MARKERS = frozenset(

@@ -337,7 +337,7 @@ def test_merged_paragraphs_continue_the_quote():
 
 @pytest.mark.parametrize("attribution, who", [
     ("he grumbled.", "Tom Reed"), ("he sighs.", "Tom Reed"), ("whispered Ada Morrow.", "Ada Morrow"),
-    ("Ada Morrow beamed.", "Ada Morrow"), ("the coach snapped back.", "coach"), ("he muttered darkly.", "Tom Reed"),
+    ("Ada Morrow beamed.", "Ada Morrow"), ("the coach snapped back.", "Tom Reed"), ("he muttered darkly.", "Tom Reed"),
 ])
 def test_speaker_and_any_verb_closing_the_sentence_attribute_the_quote(attribution, who):
     paras = ["Tom Reed shut the gate.", f"“Not this again,” {attribution}"]
@@ -424,6 +424,108 @@ def test_the_authors_are_whoever_owns_the_report():
 
 def test_a_document_word_without_a_document_in_focus_stays_a_label():
     assert quotes(["“Profits fell by a third,” the report said."]) == [("Profits fell by a third,", "report")]
+
+
+# --- surnames, roles, labels, nicknames, first names -------------------------
+
+
+def test_surname_subject_takes_the_focus_for_the_next_pronoun():
+    paras = ["Petra Vance signed in May.", "“She trains like a demon,” said Hanna Lutz.",
+             "Vance, for her part, shrugged it off.", "Then she paused.", "“I just like winning,” she said."]
+    assert [who for _, who in quotes(paras)] == ["Hanna Lutz", "Petra Vance"]
+
+
+def test_possessive_first_mention_still_files_the_surname():
+    paras = ["The ball left Omar Reyes’s boot and flew in.", "“Go on, son,” shouted Kai Lund from the bench.",
+             "Reyes grinned when he heard that.", "“He owes me a drink,” he said."]
+    assert [who for _, who in quotes(paras)] == ["Kai Lund", "Omar Reyes"]
+
+
+def test_definite_role_is_the_holder_most_recently_in_focus():
+    paras = ["Coach Ivo Brant lost his job in May.", "Coach Tom Ferris took over in June.",
+             "Ferris rested two starters. The coach said he never doubted it.", "“It was an easy call,” he said."]
+    assert quotes(paras) == [("It was an easy call,", "Tom Ferris")]
+
+
+def test_role_without_a_name_beside_it_binds_to_the_person_in_focus():
+    paras = ["Soap favourite Dana Kettle has split from Rob Vale.",
+             "The Harbour Lane star, 34, and the drummer ended it last week.",
+             "“It is a weight off,” the star said.", "“I wish him well,” the 34-year-old added."]
+    assert [who for _, who in quotes(paras)] == ["Dana Kettle", "Dana Kettle"]
+
+
+def test_role_said_then_added_keeps_one_subject_across_a_partial_quote():
+    paras = ["Home Minister Ruth Okoye met the mayors on Monday.",
+             "Asked about the budget, the minister said cuts were “not on the agenda,” but added: “Nothing is free.”"]
+    segs = run(paras)
+    assert [(s.kind, s.speaker) for s in segs if s.open] == [(NARRATION, None), (QUOTE, "Ruth Okoye")]
+
+
+def test_age_written_beside_a_name_finds_the_person():
+    paras = ["Police named the driver as 45-year-old Gary Pole.", "Officers also spoke to Dean Fry, 29, a cyclist.",
+             "“I never saw the bike,” the 45-year-old said.", "“He came from nowhere,” the 29-year-old said."]
+    assert [who for _, who in quotes(paras)] == ["Gary Pole", "Dean Fry"]
+
+
+@pytest.mark.parametrize("paragraph, who", [
+    ("“He never sat still,” said his sister, Jo Brandt, 41.", "Jo Brandt"),
+    ("Keane’s lawyer, Orla Finch, said: “My client is innocent.”", "Orla Finch"),
+])
+def test_name_in_apposition_after_a_label(paragraph, who):
+    assert [w for _, w in quotes([paragraph])] == [who]
+
+
+@pytest.mark.parametrize("paragraph, who", [
+    ("Keane’s agent said: “No comment.”", "agent"),
+    ("“We will not comment,” Keane’s spokeswoman said.", "spokeswoman"),
+    ("A source close to Keane told the paper: “He is heartbroken.”", "source"),
+    ("“We are reviewing it,” said a spokesman for the council.", "spokesman"),
+    ("One pal said: “She cries every night.”", "pal"),
+    ("Friends of the player said: “He wants the dog.”", "friends"),
+])
+def test_labels_are_their_head_noun_never_the_owner(paragraph, who):
+    paras = ["Tom Keane was not at the hearing.", paragraph]
+    assert [w for _, w in quotes(paras)] == [who]
+
+
+@pytest.mark.parametrize("intro", [
+    "Reality star Maeve ‘Mimi’ Dunne has moved to London.",
+    "Maeve Dunne, known as Mimi, has moved to London.",
+    "Maeve Dunne – known to her friends as Mimi – has moved to London.",
+])
+def test_nickname_is_an_alias_of_the_full_name(intro):
+    assert quotes([intro, "Mimi said: ‘I needed a change.’"]) == [("I needed a change.", "Maeve Dunne")]
+
+
+def test_a_known_first_name_resolves_to_the_full_name():
+    paras = ["Footballer Callum Breck signed on Friday.", "“I’m delighted,” Callum said."]
+    assert quotes(paras) == [("I’m delighted,", "Callum Breck")]
+
+
+def test_a_child_named_by_given_name_alone_is_a_person_and_the_subject():
+    paras = ["Ana and her younger brother, Felix, run a bake sale.",
+             "Felix is in charge of the cash box. Asked what he liked most, he leaned over to his father and "
+             "whispered, “The cake.”",
+             "Then, a little louder: “And the people.”"]
+    assert quotes(paras) == [("The cake.", "Felix"), ("And the people.", "Felix")]
+
+
+def test_as_for_a_given_name_makes_her_the_subject():
+    paras = ["Ana and her brother, Felix, run a stall with their neighbour Tom Pike.",
+             "As for Ana, she says she is not done.", "“Next year, bigger,” she said."]
+    assert quotes(paras) == [("Next year, bigger,", "Ana")]
+
+
+def test_a_shared_surname_alone_is_the_bearer_in_focus():
+    paras = ["Luigi Benedetto opened the diner in 1963.", "His granddaughter, Carla Benedetto, runs it now.",
+             "“It is hard to let go,” Benedetto said."]
+    assert quotes(paras) == [("It is hard to let go,", "Carla Benedetto")]
+
+
+def test_title_and_surname_pick_the_person_of_that_gender():
+    paras = ["A dog was found by nine-year-old Sam Ward and his mother, Jess Ward.", "A neighbour, Tom Pike, helped.",
+             "Mrs Ward said Sam had been very brave.", "“He was so calm,” she laughed."]
+    assert quotes(paras) == [("He was so calm,", "Jess Ward")]
 
 
 # --- invariants -------------------------------------------------------------
