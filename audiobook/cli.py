@@ -94,6 +94,8 @@ def main(debug: bool, verbose: bool) -> None:
 @click.option("--episode", metavar="FILE.mp3", help="Make ONE episode of all the articles (a digest), a chapter each, in this file (inside -o unless it has a folder).")
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Episode date of a digest (default: today).")
 @click.option("--cover", type=click.Path(dir_okay=False), help="Cover art: a square JPEG or PNG of 1400-3000 px (default: one is drawn from the show and title).")
+@click.option("--intro", type=click.Path(dir_okay=False), help="Audio file (a jingle) played before the first words.")
+@click.option("--outro", type=click.Path(dir_okay=False), help="Audio file played after the last words.")
 @voice_options
 @stable_voices_option
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Synthesis worker processes (default: one per core).")
@@ -101,7 +103,7 @@ def main(debug: bool, verbose: bool) -> None:
 @click.option("--sample-rate", type=click.Choice(["22050", "24000", "32000", "44100", "48000"]), default="44100", show_default=True, help="MP3 sample rate in Hz.")
 @click.option("--id3", "id3_version", type=click.Choice(["3", "4"]), default="3", show_default=True, help="ID3v2 version of the tags (2.3 is the most widely read).")
 @handle_errors
-def build(articles, output, title, author, show, episode, day, cover, profile, engine, stable_voices, jobs, bitrate, sample_rate, id3_version):
+def build(articles, output, title, author, show, episode, day, cover, intro, outro, profile, engine, stable_voices, jobs, bitrate, sample_rate, id3_version):
     """Make an MP3 (and its script JSON) from each ARTICLE ("-" reads stdin).
 
     \b
@@ -129,6 +131,8 @@ def build(articles, output, title, author, show, episode, day, cover, profile, e
         engine=engine,
         stable_voices=stable_voices,
         cover=cover,
+        intro=intro,
+        outro=outro,
         jobs=jobs,
         bitrate=bitrate,
         sample_rate=int(sample_rate),

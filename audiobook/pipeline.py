@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from .errors import OutputError
+from .errors import InputError, OutputError
 from .models import NARRATION, Article, Chapter, Script, Segment
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,10 @@ class Options:
     """Give a speaker the same voice in every episode (a hash of the name picks it)."""
     cover: str | None = None
     """Cover image (square JPEG/PNG, 1400-3000 px); None draws one from show and title."""
+    intro: str | None = None
+    """Audio file played before the first words (a jingle)."""
+    outro: str | None = None
+    """Audio file played after the last words."""
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,9 @@ def render(script: Script, mp3: Path, options: Options, progress: Progress | Non
         raise OutputError(f"output path {mp3} is a folder", "give a file name ending in .mp3, or a folder with -o")
     _prepare_dir(mp3.parent)
     find_ffmpeg()  # a missing encoder should fail before minutes of synthesis
+    for name, path in (("--intro", options.intro), ("--outro", options.outro)):
+        if path and not Path(path).is_file():
+            raise InputError(f"{name}: no such audio file: {path}", "give the path of an audio file ffmpeg can read")
     cover = None
     if options.cover:  # a bad cover should fail before synthesis too
         from .cover import check_cover
@@ -240,7 +247,15 @@ def render(script: Script, mp3: Path, options: Options, progress: Progress | Non
     clips = synthesize(utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, progress=progress)
     tmp_mp3, tmp_js = _temp_path(mp3), _temp_path(js)
     try:
-        timings = stitch(script, clips, tmp_mp3, bitrate=options.bitrate, sample_rate=options.sample_rate)
+        timings = stitch(
+            script,
+            clips,
+            tmp_mp3,
+            bitrate=options.bitrate,
+            sample_rate=options.sample_rate,
+            intro=Path(options.intro) if options.intro else None,
+            outro=Path(options.outro) if options.outro else None,
+        )
         from mutagen.mp3 import MP3
 
         duration = MP3(tmp_mp3).info.length

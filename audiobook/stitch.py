@@ -41,9 +41,9 @@ import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, BinaryIO, NamedTuple, cast
 
-from .errors import DependencyError, OutputError, StitchError
+from .errors import DependencyError, InputError, OutputError, StitchError
 from .models import QUOTE, Clip, Script, ScriptSegment
 
 # loudness.py's constants are plain numbers, but importing it is cheap only
@@ -104,7 +104,9 @@ class Pauses:
     paragraph: float = 0.75
     """Between paragraphs."""
     headline: float = 1.0
-    """After paragraph 0 when it is the headline (it equals the script's title)."""
+    """After a headline: paragraph 0 when it is the title, or a chapter's title read out."""
+    chapter: float = 1.5
+    """Before each chapter after the first (the next article of a digest)."""
     quote: float = 0.1
     """Extra beat added inside a paragraph when the voice enters or leaves a quote."""
 
@@ -124,6 +126,7 @@ def pause_between(
     prev_text: str | None = None,
     same_segment: bool = False,
     after_headline: bool = False,
+    new_chapter: bool = False,
     pauses: Pauses = DEFAULT_PAUSES,
 ) -> float:
     """Seconds of silence between what was just spoken and what comes next.
@@ -132,6 +135,7 @@ def pause_between(
     the very start), ``next`` the segment the next clip starts in (None at the
     very end), ``prev_text`` what that clip said, when known.  In order:
 
+    * a new chapter begins (``new_chapter``): ``chapter``;
     * new paragraph: ``headline`` if ``after_headline``, else ``paragraph``;
     * same paragraph: by the last punctuation of ``prev_text`` (else of
       ``prev.text``; closing quotes and brackets skipped): ``sentence`` after
@@ -145,6 +149,8 @@ def pause_between(
         return pauses.lead_in
     if next is None:
         return pauses.tail
+    if new_chapter:
+        return pauses.chapter
     if next.paragraph != prev.paragraph:
         return pauses.headline if after_headline else pauses.paragraph
     if prev_text is None and same_segment:
@@ -169,10 +175,22 @@ def _punctuation_pause(text: str, pauses: Pauses) -> float:
 
 def is_headline(script: Script) -> bool:
     """True when paragraph 0 is the title read aloud (whitespace ignored)."""
+    return 0 in headline_paragraphs(script)
+
+
+def headline_paragraphs(script: Script) -> set[int]:
+    """Paragraphs that are a title read aloud: the episode's, or a chapter's."""
+    def same(a: str, b: str | None) -> bool:
+        return b is not None and " ".join(a.split()) == " ".join(b.split())
+
     paragraphs = script.paragraphs
-    if not paragraphs or not script.title:
-        return False
-    return " ".join(paragraphs[0].split()) == " ".join(script.title.split())
+    out = {0} if paragraphs and same(paragraphs[0], script.title) else set()
+    for chapter in script.chapters:
+        if chapter.first_segment < len(script.segments):
+            index = script.segments[chapter.first_segment].paragraph
+            if index < len(paragraphs) and same(paragraphs[index], chapter.title):
+                out.add(index)
+    return out
 
 
 # --- ffmpeg ------------------------------------------------------------------
@@ -349,6 +367,8 @@ def stitch(
     pauses: Pauses | None = None,
     loudness: float | None = TARGET_LUFS,
     true_peak: float = TRUE_PEAK_DBTP,
+    intro: Path | None = None,
+    outro: Path | None = None,
 ) -> list[tuple[float, float]]:
     """Encode the clips, with pauses, into one MP3 at ``out_path``.
 
@@ -361,6 +381,10 @@ def stitch(
     episode is brought to, with no true peak above ``true_peak`` dBTP; None
     leaves the clips' level as it is.  Raises ValueError for a loudness
     outside -40..-5 LUFS or a true peak outside -12..0 dBTP.
+
+    ``intro`` and ``outro`` are audio files (any format ffmpeg reads) played
+    before the first and after the last words; they are levelled with the
+    speech, and the timings count from the start of the intro.
     """
     pauses = pauses or DEFAULT_PAUSES
     if loudness is not None and not -40.0 <= loudness <= -5.0:
@@ -375,15 +399,72 @@ def stitch(
         )
     rate, frame_counts = _check_clips(script, clips)
     ffmpeg = find_ffmpeg()
+    import tempfile  # lazy, like the rest of the encoding machinery
+
+    with tempfile.TemporaryDirectory(prefix="audiobook-bumpers-") as scratch:
+        bumpers = Bumpers(
+            _bumper(intro, rate, Path(scratch) / "intro.wav") if intro else None,
+            _bumper(outro, rate, Path(scratch) / "outro.wav") if outro else None,
+        )
+        return _encode(script, clips, frame_counts, rate, out_path, ffmpeg, bitrate, sample_rate, pauses, loudness, true_peak, bumpers)
+
+
+class Bumpers(NamedTuple):
+    """Audio played before the first and after the last words (None for none)."""
+
+    intro: Clip | None
+    outro: Clip | None
+
+    def around(self, clips: Sequence[Clip]) -> list[Clip]:
+        """All clips in the order they are played."""
+        return [c for c in (self.intro, *clips, self.outro) if c is not None]
+
+
+def _bumper(source: Path, rate: int, dest: Path) -> Clip:
+    """``source`` decoded by ffmpeg into a mono 16-bit WAV at ``rate``, as a clip of no segment."""
+    import wave
+
+    source = Path(source)
+    if not source.is_file():
+        raise InputError(f"no such intro/outro audio file: {source}", hint="give the path of an audio file ffmpeg can read")
+    cmd = [find_ffmpeg(), "-nostdin", "-v", "error", "-y", "-i", str(source), "-ac", "1", "-ar", str(rate), "-c:a", "pcm_s16le", str(dest)]
+    done = subprocess.run(cmd, capture_output=True)
+    if done.returncode != 0:
+        message = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["unreadable"])[-1]
+        raise InputError(f"cannot read audio file {source}: {message}", hint="give an audio file ffmpeg can decode (MP3, WAV, FLAC, ...)")
+    with wave.open(str(dest), "rb") as w:
+        frames = w.getnframes()
+    return Clip(segment=-1, part=0, path=dest, rate=rate, frames=frames)
+
+
+def _encode(
+    script: Script,
+    clips: Sequence[Clip],
+    frame_counts: Sequence[int],
+    rate: int,
+    out_path: Path,
+    ffmpeg: str,
+    bitrate: str,
+    sample_rate: int,
+    pauses: Pauses,
+    loudness: float | None,
+    true_peak: float,
+    bumpers: Bumpers,
+) -> list[tuple[float, float]]:
+    """Plan the levels, then stream everything through one ffmpeg into ``out_path``."""
+    # the frame counts of everything played, in order: intro, clips, outro
+    head = [bumpers.intro.frames] if bumpers.intro else []
+    tail = [bumpers.outro.frames] if bumpers.outro else []
+    frame_counts = head + list(frame_counts) + tail
     # Measured before ffmpeg starts: the gain must be known for the first clip.
     leveller = None
     if loudness is not None:
-        leveller = _plan_levels(script, clips, frame_counts, rate, pauses, loudness, true_peak)
+        leveller = _plan_levels(script, clips, frame_counts, rate, pauses, loudness, true_peak, bumpers)
     partial = out_path.with_name(f".{out_path.name}.{os.getpid()}.part")
     cmd = _ffmpeg_command(ffmpeg, rate, partial, bitrate, sample_rate)
     log.debug("running %s", " ".join(cmd))
 
-    import tempfile  # lazy, like the rest of the encoding machinery
+    import tempfile
 
     with tempfile.TemporaryFile() as errlog:
         # stderr goes to a file, not a pipe: an unread pipe that fills up
@@ -398,7 +479,7 @@ def stitch(
             stdin = cast(BinaryIO, proc.stdin)
             broken = False
             try:
-                timings, total = _stream(script, clips, frame_counts, rate, stdin, pauses, leveller)
+                timings, total = _stream(script, clips, frame_counts, rate, stdin, pauses, leveller, bumpers)
                 stdin.close()
             except BrokenPipeError:
                 broken = True  # ffmpeg died: its exit code and stderr say why, below
@@ -452,6 +533,7 @@ def _plan_levels(
     pauses: Pauses,
     loudness: float,
     true_peak: float,
+    bumpers: Bumpers,
 ) -> Leveller:
     """Measure the episode from its clips, where the pauses will put them, and plan the gain.
 
@@ -472,10 +554,10 @@ def _plan_levels(
         leveller.predict(samples, start)
         return len(samples)
 
-    _, total = _walk(script, clips, rate, pauses, measure)
+    _, total = _walk(script, clips, rate, pauses, measure, bumpers=bumpers)
     leveller.plan(total)
     if leveller.limits:
-        _walk(script, clips, rate, pauses, predict)
+        _walk(script, clips, rate, pauses, predict, bumpers=bumpers)
         leveller.correct(total)
     log.debug(
         "loudness %.2f LUFS measured; gain %+.2f dB planned for %.1f LUFS",
@@ -492,6 +574,7 @@ def _stream(
     sink: BinaryIO,
     pauses: Pauses,
     leveller: Leveller | None = None,
+    bumpers: Bumpers = Bumpers(None, None),
 ) -> tuple[list[tuple[float, float]], int]:
     """Write pauses and clips to ``sink``; return per-segment timings and total frames.
 
@@ -513,6 +596,7 @@ def _stream(
             script, clips, rate, pauses,
             lambda clip, start: check(clip, _copy_clip(clip.path, sink)),
             lambda frames: _write_silence(sink, frames),
+            bumpers=bumpers,
         )
 
     from concurrent.futures import ThreadPoolExecutor
@@ -527,7 +611,7 @@ def _stream(
         return written, to_pcm(leveller.level(to_float(buffer.getbuffer())))
 
     with ThreadPoolExecutor(1, thread_name_prefix="level") as pool:
-        ahead = iter(clips)
+        ahead = iter(bumpers.around(clips))  # in the order _walk plays them
         queue = [pool.submit(levelled, clip) for clip in itertools.islice(ahead, 2)]
 
         def copy(clip: Clip, start: int) -> int:
@@ -537,7 +621,7 @@ def _stream(
             return check(clip, written)
 
         try:
-            return _walk(script, clips, rate, pauses, copy, lambda frames: _write_silence(sink, frames))
+            return _walk(script, clips, rate, pauses, copy, lambda frames: _write_silence(sink, frames), bumpers=bumpers)
         finally:
             for job in queue:  # on the way out after an error: start no more clips
                 job.cancel()
@@ -550,6 +634,8 @@ def _walk(
     pauses: Pauses,
     clip_at: Callable[[Clip, int], int],
     silence: Callable[[int], None] = lambda frames: None,
+    *,
+    bumpers: Bumpers = Bumpers(None, None),
 ) -> tuple[list[tuple[float, float]], int]:
     """Lay the episode out: pauses and clips in order, each at its frame offset.
 
@@ -559,7 +645,8 @@ def _walk(
     passes and the encoding pass walk the same layout, so the loudness is
     measured exactly where the clips will sit.
     """
-    headline = is_headline(script)
+    headlines = headline_paragraphs(script)
+    chapter_starts = {ch.first_segment for ch in script.chapters[1:]}
     bounds: list[list[int] | None] = [None] * len(script.segments)  # frames, per segment
     pos = 0  # frames laid out so far
     prev: Clip | None = None
@@ -570,6 +657,8 @@ def _walk(
         silence(n)
         pos += n
 
+    if bumpers.intro is not None:
+        pos += clip_at(bumpers.intro, pos)
     for clip in clips:
         seg = script.segments[clip.segment]
         prev_seg = script.segments[prev.last_segment] if prev else None
@@ -579,7 +668,9 @@ def _walk(
                 seg,
                 prev_text=prev.text or None if prev else None,
                 same_segment=prev is not None and prev.last_segment == clip.segment,
-                after_headline=headline and prev_seg is not None and prev_seg.paragraph == 0,
+                after_headline=prev_seg is not None and prev_seg.paragraph in headlines,
+                # a chapter's first segment may have no clip: any start passed since counts
+                new_chapter=prev is not None and any(prev.last_segment < c <= clip.segment for c in chapter_starts),
                 pauses=pauses,
             )
         )
@@ -599,6 +690,8 @@ def _walk(
             done = share
         prev = clip
     pause(pause_between(script.segments[prev.last_segment] if prev else None, None, pauses=pauses))
+    if bumpers.outro is not None:
+        pos += clip_at(bumpers.outro, pos)
 
     # Segments with nothing to say sit where the audio before them ended.
     timings: list[tuple[float, float]] = []

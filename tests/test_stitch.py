@@ -419,3 +419,40 @@ def test_the_pause_follows_what_the_previous_clip_actually_said():
     assert pause_between(narr, narr, prev_text="Critics called the plan reckless.") == P.sentence
     assert pause_between(narr, narr, prev_text="Last of all,") == P.clause
     assert pause_between(narr, narr, same_segment=True) == P.sentence
+
+
+def test_a_new_chapter_gets_the_chapter_pause_and_a_chapter_title_the_headline_pause():
+    from audiobook.models import Chapter
+    from audiobook.stitch import headline_paragraphs
+
+    segs = (seg("Opening line.", 0), seg("Ferry returns", 1), seg("Body one.", 2), seg("Budget agreed", 3), seg("Body two.", 4))
+    script = Script("Digest", segs, chapters=(Chapter("Show", 0), Chapter("Ferry returns", 1), Chapter("Budget agreed", 3)))
+    assert headline_paragraphs(script) == {1, 3}
+    assert pause_between(segs[0], segs[1], new_chapter=True) == P.chapter
+    assert pause_between(segs[1], segs[2], after_headline=True) == P.headline
+
+
+def test_intro_and_outro_play_around_the_words_and_shift_the_timings(tmp_path):
+    script = Script("T", (seg("Hello there."),))
+    clip = write_clip(tmp_path / "a.wav", 1.0, segment=0)
+    intro = write_clip(tmp_path / "intro.wav", 2.0, segment=0, rate=44100, freq=220.0)  # another rate: decoded
+    outro = write_clip(tmp_path / "outro.wav", 1.5, segment=0, freq=330.0)
+    out = tmp_path / "x.mp3"
+    timings = stitch(script, [clip], out, intro=intro.path, outro=outro.path, loudness=None)
+    assert timings[0] == pytest.approx((2.0 + P.lead_in, 3.0 + P.lead_in), abs=0.002)
+    audio = decode(out)
+    assert len(audio) / RATE == pytest.approx(2.0 + P.lead_in + 1.0 + P.tail + 1.5, abs=0.05)
+    assert [round(a, 1) for a, _ in bursts(audio)][:1] == [0.0]  # the intro starts at once
+
+
+def test_an_unreadable_intro_is_an_input_error(tmp_path):
+    from audiobook.errors import InputError
+
+    script = Script("T", (seg("Hello there."),))
+    clip = write_clip(tmp_path / "a.wav", 1.0, segment=0)
+    junk = tmp_path / "intro.mp3"
+    junk.write_bytes(b"not audio at all")
+    with pytest.raises(InputError, match="cannot read audio file"):
+        stitch(script, [clip], tmp_path / "x.mp3", intro=junk)
+    with pytest.raises(InputError, match="no such"):
+        stitch(script, [clip], tmp_path / "x.mp3", outro=tmp_path / "missing.wav")
