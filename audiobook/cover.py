@@ -29,11 +29,10 @@ import hashlib
 import io
 import logging
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from .atomic import replacing
 from .errors import DependencyError, InputError, OutputError
 
 log = logging.getLogger(__name__)
@@ -113,23 +112,15 @@ def default_cover(show: str, title: str | None, path: Path, size: int = SIZE) ->
     path = Path(path)
     img = _draw(Image, " ".join(show.split()), " ".join((title or "").split()), size)
 
-    name = None
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".partial{path.suffix}", dir=path.parent)
-        os.close(fd)
-        if path.suffix.lower() == ".png":
-            img.save(name, format="PNG", optimize=True)
-        else:
-            # 4:4:4 chroma keeps the edges of white type on colour clean
-            img.save(name, format="JPEG", quality=90, subsampling=0, optimize=True)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(name, 0o666 & ~umask)  # mkstemp makes it 0600; a feed folder is served
-        os.replace(name, path)
-    except OSError as exc:
-        if name:
-            Path(name).unlink(missing_ok=True)
-        raise OutputError(f"cannot write the cover {path}: {exc}", hint="check that the folder is writable") from exc
+        with replacing(path) as tmp:
+            if path.suffix.lower() == ".png":
+                img.save(tmp, format="PNG", optimize=True)
+            else:
+                # 4:4:4 chroma keeps the edges of white type on colour clean
+                img.save(tmp, format="JPEG", quality=90, subsampling=0, optimize=True)
+    except OutputError as exc:
+        raise OutputError(f"cannot write the cover {path}: {exc.message}", hint="check that the folder is writable") from exc
     log.info("drew a default cover: %s", path)
     return path
 

@@ -25,10 +25,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import re
 import shutil
-import tempfile
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -38,7 +36,8 @@ from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from . import __version__
-from .errors import InputError, OutputError, TagError
+from .atomic import replacing
+from .errors import InputError, TagError
 from .models import Script
 
 log = logging.getLogger(__name__)
@@ -471,35 +470,11 @@ def _clock(seconds: float) -> str:
 def _write_atomically(rss: ET.Element, path: Path) -> None:
     tree = ET.ElementTree(rss)
     ET.indent(tree, space=" ")
-    tmp = _temp_beside(path)
-    try:
-        with tmp.open("wb") as f:
-            tree.write(f, encoding="UTF-8", xml_declaration=True)
-            f.write(b"\n")
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc}", hint="check that the folder is writable and the disk not full") from exc
+    with replacing(path) as tmp, tmp.open("wb") as f:
+        tree.write(f, encoding="UTF-8", xml_declaration=True)
+        f.write(b"\n")
 
 
 def _copy_atomically(source: Path, target: Path) -> None:
-    tmp = _temp_beside(target)
-    try:
+    with replacing(target) as tmp:
         shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"cannot copy {source} to {target}: {exc}", hint="check that the folder is writable") from exc
-
-
-def _temp_beside(final: Path) -> Path:
-    """A hidden temporary file next to ``final``, readable like any file the user makes."""
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f".partial{final.suffix}", dir=final.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write in {final.parent}: {exc}", hint="check that the folder is writable") from exc
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(name, 0o666 & ~umask)  # mkstemp makes 0600; a feed is meant to be served
-    return Path(name)

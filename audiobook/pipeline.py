@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -23,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from .atomic import temp_beside
 from .errors import InputError, OutputError
 from .models import NARRATION, Article, Chapter, Script, Segment
 
@@ -207,15 +207,6 @@ def _prepare_dir(folder: Path) -> None:
         raise OutputError(f"output folder {folder} is not writable", "choose another folder with -o, or fix its permissions")
 
 
-def _temp_path(final: Path) -> Path:
-    fd, name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f".partial{final.suffix}", dir=final.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(name, 0o666 & ~umask)  # mkstemp makes 0600; episodes are meant to be shared
-    return Path(name)
-
-
 def render(script: Script, mp3: Path, options: Options, progress: Progress | None = None, *, comment: str) -> Episode:
     """The audio stages for a script, and the safe writing of the episode's files.
 
@@ -245,7 +236,7 @@ def render(script: Script, mp3: Path, options: Options, progress: Progress | Non
 
     utterances = plan(script, spoken)
     clips = synthesize(utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, progress=progress)
-    tmp_mp3, tmp_js = _temp_path(mp3), _temp_path(js)
+    tmp_mp3, tmp_js = temp_beside(mp3), temp_beside(js)
     try:
         timings = stitch(
             script,

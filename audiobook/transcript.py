@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import OutputError
+from .atomic import write_text
 from .models import QUOTE, Script, ScriptSegment
 from .stitch import DEFAULT_PAUSES
 from .synthesize import long_spans, sentence_spans, speakable
@@ -157,7 +155,7 @@ def write_sidecars(script: Script, mp3_path: Path) -> list[Path]:
     texts = [to_webvtt(script), to_srt(script), to_chapters_json(script)]
     paths = [mp3_path.with_name(mp3_path.stem + suffix) for suffix in SUFFIXES]
     for path, text in zip(paths, texts):
-        _write_atomic(path, text)
+        write_text(path, text)
     log.info("wrote %s", ", ".join(p.name for p in paths))
     return paths
 
@@ -250,17 +248,3 @@ def _seconds(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    name = None
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(name, 0o666 & ~umask)  # mkstemp makes it 0600; a feed folder is served
-        os.replace(name, path)
-    except OSError as exc:
-        if name:
-            Path(name).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}", hint="check free space and permissions of the output folder") from exc
