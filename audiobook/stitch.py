@@ -533,7 +533,7 @@ def _plan_levels(
     pauses: Pauses,
     loudness: float,
     true_peak: float,
-    bumpers: Bumpers,
+    bumpers: Bumpers = Bumpers(None, None),
 ) -> Leveller:
     """Measure the episode from its clips, where the pauses will put them, and plan the gain.
 
