@@ -11,7 +11,8 @@ focus; "the document says" the document the article last mentioned.  Steps:
 2. ``Focus.pronoun`` and ``Focus.org`` read them back: he/she only people of a
    compatible gender, "it" only organisations and documents; ``Focus.person_for``
    turns "the coach" or "the 31-year-old" into the person the article gave
-   that role or age, else into the person in focus it fits.
+   that role or age, else into the person in focus it fits (for an age: the
+   person the narration just introduced, else the story's main person).
 3. ``Focus.note_documents`` records every document a sentence mentions ("a
    police affidavit", "The Hartwell report", "a news release") with who
    issued it ("Police said in a news release") or who owns it ("a report by
@@ -99,6 +100,9 @@ class Focus:
     """The subject of the latest narration sentence in the current paragraph."""
     documents: list[Document] = field(default_factory=list)
     """Documents mentioned so far, most recent first."""
+    introduced: str | None = None
+    """The subject of the latest narration sentence when no speech came after it
+    ("Tully, who ..., made his debut."): who "said the 19-year-old" is."""
     paragraph: int = 0
     """The paragraph being read."""
     salience: dict[str, int] = field(default_factory=dict)
@@ -135,6 +139,16 @@ class Focus:
                 return name
         return None
 
+    def member(self) -> str | None:
+        """"One wrote:" after "Fans were quick to ...": one of the group just in focus ("fan")."""
+        group = next((name for name in self.recent[:3] if self.kind(name) == "group"), None)
+        if not group or " " in group:
+            return None
+        for plural, singular in (("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"), ("s", "")):
+            if group.endswith(plural):
+                return group[:-len(plural)] + singular
+        return None
+
     def person_for(self, head: str, sex: str | None = None) -> str | None:
         """Who a definite role or epithet stands for: "the coach", "the star", "the 31-year-old".
 
@@ -156,6 +170,12 @@ class Focus:
         if holders:
             return next((n for n in self.recent if n in holders), None)
         if epithet:
+            # "Tully, who ..., made his debut. / “...,” said the 19-year-old.": the
+            # person the narration just introduced, else the story's main person.
+            if self.introduced and self._fits(self.introduced, sex, age):
+                if age:
+                    self.people.ages.setdefault(self.introduced, age)
+                return self.introduced
             fits = [n for n in set(self.recent) | set(self.people.by_surname.values()) if self._fits(n, sex, age)]
             rank = {n: i for i, n in enumerate(reversed(self.recent))}
             best = max(fits, key=lambda n: (self.salience.get(n, 0), rank.get(n, -1)), default=None)
@@ -178,11 +198,15 @@ class Focus:
                 and (not age or self.people.ages.get(name, age) == age))
 
     def org(self, head: str) -> str | None:
-        """The organisation "the company" or "the board" stands for."""
-        for name in self.recent + sorted(self.people.orgs):
-            if name in self.people.orgs and (head in ORG_LABELS or head in fold(name).split()):
-                return name
-        return None
+        """The organisation "the company" or "the board" stands for: the latest
+        one in subject position, else the one the article names most often (not
+        one mentioned in passing: "according to LSEG data", "at Baxter Capital")."""
+        fits = [name for name in self.recent + sorted(self.people.orgs)
+                if name in self.people.orgs and (head in ORG_LABELS or head in fold(name).split())]
+        in_focus = [name for name in fits if name in self.recent]
+        if in_focus:
+            return in_focus[0]
+        return max(fits, key=lambda name: self.salience.get(name, 0), default=None)
 
     # --- documents ----------------------------------------------------------
 

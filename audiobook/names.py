@@ -276,7 +276,8 @@ class People:
                 and fold(known.split()[0] if known else "") != fold(words[0]))
 
     def salience(self, paragraphs: Sequence[str]) -> dict[str, int]:
-        """Full name -> how often the article writes the person's surname, given name or nickname."""
+        """Full name -> how often the article writes the person's surname, given name or
+        nickname, or an organisation's first word ("Harwick" of "Harwick Provisions Inc")."""
         counts: dict[str, int] = {}
         for word in re.findall(r"[^\W\d_][\w’'\-]*", " ".join(paragraphs)):
             key = fold(re.sub(r"[’']s$", "", word))
@@ -286,6 +287,8 @@ class People:
             words = name.split()
             keys = {fold(words[-1]), fold(words[0])} | {a for a, n in self.aliases.items() if n == name}
             out[name] = sum(counts.get(k, 0) for k in keys)
+        for name in self.orgs:
+            out[name] = counts.get(fold(name.split()[0]), 0)
         return out
 
     def knows(self, word: str) -> bool:
@@ -327,6 +330,8 @@ KNOWN_AS = re.compile(
     rf"(?P<nick>{NAME_WORD})")
 # "the 31-year-old", "nine-year-old", "the mother-of-two": an epithet for someone the article names.
 EPITHET = re.compile(r"(?:(?P<age>\d{1,3}|[a-z]+(?:-[a-z]+)?)-year-old|(?:mother|father|mum|mom|dad)-of-[a-z]+)$")
+# A capitalised adjective of nationality or origin: "Italian", "Scottish", "Congolese".
+NATIONALITY = re.compile(r"[A-Z][a-z]+(?:an|ish|ese|ic|i|ch)")
 # A given name written as a place: "in Florence", "from Georgia".
 _PLACE_BEFORE = re.compile(r"\b(?:in|at|from|near|into|across|through|around|outside|inside|via)\s+$")
 
@@ -405,8 +410,10 @@ def _note_roles(found: People, full: str, text: str, start: int, end: int) -> No
             found.gender.setdefault(full, "m" if role in MALE_NOUNS else "f")
     after = re.match(r",\s+(?:the|a|an)\s+([^,.;:!?“”\"]{1,80}?)(?=,|\s(?:of|for|at|in|and|who|with)\b)", text[end:])
     if after:
-        head = after.group(1).split()[-1]
-        found.roles.setdefault(fold(head), set()).add(full)
+        *modifiers, head = after.group(1).split()
+        for word in modifiers + [head]:  # "Marco Santangelo, the Italian captain,": also "the Italian"
+            if word is head or NATIONALITY.fullmatch(word):
+                found.roles.setdefault(fold(word), set()).add(full)
     years = re.match(r",\s+(\d{1,3})(?=\s*[,.;)]|\s+(?:and|said|says|told|from|of)\b)", text[end:])
     if years and int(years.group(1)) < 120:
         found.ages.setdefault(full, years.group(1))
@@ -441,6 +448,7 @@ nurse paramedic scientist researcher professor economist analyst expert engineer
 pastor resident neighbour neighbor homeowner tenant landlord shopkeeper customer passenger pilot
 volunteer campaigner activist organiser organizer entrepreneur investor banker worker employee
 source insider pal friend youngster teenager child kid toddler baby mother-of-two
+fan follower supporter viewer listener reader critic commenter user shopper local
 """.split())
 # Nouns that bring a new person into a story rather than name again someone
 # already there: "the judge said" after "Tom Reed admitted fraud" is not Tom Reed.
@@ -448,6 +456,7 @@ NEWCOMER_NOUNS = frozenset("""
 judge magistrate coroner prosecutor officer detective police witness juror doctor surgeon nurse paramedic
 firefighter referee umpire official spokesman spokeswoman spokesperson source insider pal friend neighbour
 neighbor vicar priest pastor lawyer solicitor barrister attorney agent passerby bystander
+fan follower supporter viewer listener reader critic commenter user shopper local
 """.split())
 SAID = frozenset("said says told tells wrote writes added adds asked".split())
 # Words before a name that make it an object, not the subject of its sentence.

@@ -528,6 +528,83 @@ def test_title_and_surname_pick_the_person_of_that_gender():
     assert quotes(paras) == [("He was so calm,", "Jess Ward")]
 
 
+# --- epithets, unnamed newcomers, groups, organisations in focus ------------
+
+
+def test_nationality_epithet_is_the_person_described_so_earlier():
+    paras = ["Coach Greta Lund praised her side. “We ran hard,” she said.",
+             "Pavel Novak, the Czech, was quiet all evening.",
+             "Lund went home early.",
+             "“We were too slow,” the Czech winger said."]
+    assert quotes(paras)[-1] == ("We were too slow,", "Pavel Novak")
+
+
+def test_epithet_with_adjective_is_the_speaker_of_the_clause_before():
+    paras = ["Forward Hugo Lemaire scored for Ashby Town.",
+             "“We were sharp,” Lemaire said.",
+             "Ashby Town dominated the first hour, and keeper Ned Osei said they had “switched off” later.",
+             "“We dropped too deep,” the veteran goalkeeper said."]
+    assert quotes(paras)[-1] == ("We dropped too deep,", "Ned Osei")
+
+
+def test_said_the_age_epithet_is_the_person_just_introduced():
+    paras = ["Captain Owen Price led the side, and Price was named man of the match.",
+             "“It was hard work,” Price said.",
+             "Substitute Leon Marsh came on late. Marsh, who joined from the youth team, was making his debut.",
+             "“I could not sleep,” said the 18-year-old. “My mum was in the stand.”"]
+    assert [w for _, w in quotes(paras)] == ["Owen Price", "Leon Marsh", "Leon Marsh"]
+
+
+def test_age_epithet_after_a_quote_paragraph_is_not_its_speaker():
+    paras = ["Callum Reid, 31, was sacked after the row.",
+             "His lawyer, Ian Shaw, said the decision was unfair.",
+             "“We will appeal,” Mr Shaw added.",
+             "However, the 31-year-old angered fans when he posted: ‘Back soon.’"]
+    assert quotes(paras)[-1] == ("Back soon.", "Callum Reid")
+
+
+def test_the_label_of_someone_introduced_as_subject_takes_the_pronoun():
+    paras = ["A resident, Tom Vale, 70, said the lane was noisy. “It is awful,” Mr Vale said.",
+             "The manager of the Blue Lantern said his staff had called for help. "
+             "“They were very brave,” he said."]
+    assert quotes(paras)[-1] == ("They were very brave,", "manager")
+
+
+def test_possessive_before_a_label_gives_the_label():
+    paras = ["Dan Roe, 40, was charged on Monday.",
+             "In a statement, the patient’s family said: “We are heartbroken.”"]
+    assert quotes(paras) == [("We are heartbroken.", "family")]
+
+
+def test_the_company_is_the_organisation_in_subject_position_not_one_in_passing():
+    paras = ["Shares of Brindle Foods Inc fell on Monday. Brindle also cut jobs.",
+             "The company now expects lower sales, according to Pellam Data.",
+             "“Costs rose,” the company said in a statement.",
+             "Tom Ash of Ainsley Capital said the cut was overdue."]
+    assert quotes(paras) == [("Costs rose,", "Brindle Foods Inc")]
+
+
+def test_said_a_short_two_word_name_with_an_appositive():
+    paras = ["“It is tough,” said Wen Li, a fund manager at Tidewell Asset Management, which owns shares."]
+    assert quotes(paras) == [("It is tough,", "Wen Li")]
+
+
+def test_label_before_close_to_is_the_source_not_its_object():
+    paras = ["The pair married in May.", "But a source close to the couple told the Daily Post: ‘They are fine.’"]
+    assert quotes(paras) == [("They are fine.", "source")]
+
+
+def test_one_and_another_of_a_group_in_focus():
+    paras = ["Fans were quick to react to the photos. One wrote: ‘Lovely’, while another added: ‘Too sweet!’"]
+    assert quotes(paras) == [("Lovely", "fan"), ("Too sweet!", "fan")]
+
+
+def test_participle_after_an_unnamed_subject_label():
+    paras = ["Ava Moss was seen in Paris.",
+             "A spokesperson for the actress declined to comment, saying only: ‘She is resting.’"]
+    assert quotes(paras) == [("She is resting.", "spokesperson")]
+
+
 # --- invariants -------------------------------------------------------------
 
 
