@@ -456,3 +456,137 @@ def test_an_unreadable_intro_is_an_input_error(tmp_path):
         stitch(script, [clip], tmp_path / "x.mp3", intro=junk)
     with pytest.raises(InputError, match="no such"):
         stitch(script, [clip], tmp_path / "x.mp3", outro=tmp_path / "missing.wav")
+
+
+# --- parallel encoding ---------------------------------------------------------
+
+
+@pytest.fixture
+def long_episode(tmp_path):
+    """Forty tones in ten paragraphs, about 70 s: long enough to cut in pieces."""
+    segments, clips = [], []
+    for i in range(40):
+        segments.append(seg(f"Sentence {i}." if i % 3 else f"Clause {i},", paragraph=i // 4))
+        clips.append(write_clip(tmp_path / f"t{i}.wav", 1.0 + (i % 5) * 0.2, segment=i, freq=200 + 9 * i))
+    return Script("Long", tuple(segments)), clips
+
+
+def test_parallel_encode_matches_one_encoder(long_episode, tmp_path, monkeypatch):
+    script, clips = long_episode
+    monkeypatch.setattr(stitch_mod, "_MIN_PIECE_SECONDS", 10.0)
+    one, three = tmp_path / "one.mp3", tmp_path / "three.mp3"
+    t1 = stitch(script, clips, one, encode_jobs=1)
+    t3 = stitch(script, clips, three, encode_jobs=3)
+    assert t3 == t1  # exact: both come from the same frame counts
+
+    a1, a3 = decode(one, 44100), decode(three, 44100)
+    assert len(a3) == len(a1)
+    # same audio, sample for sample, up to the encoder's own noise
+    assert np.sqrt(np.mean((a3 - a1) ** 2)) < 1e-3 * np.sqrt(np.mean(a1**2))
+    # the joins are in pauses and stay silent
+    pieces, _, total = stitch_mod._layout(script, clips, [c.frames for c in clips], RATE, P, stitch_mod.Bumpers(None, None))
+    joins = stitch_mod._plan_joins(pieces, total, RATE, 44100, 3)
+    assert len(joins) == 2
+    for j in joins:
+        assert np.abs(a3[2 * j - 2646 : 2 * j + 1323]).max() <= 2  # 60 ms before to 30 ms after
+
+    from mutagen.mp3 import MP3
+
+    assert MP3(three).info.length == pytest.approx(len(a3) / 44100, abs=0.05)
+    assert MP3(three).tags is None
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_joined_info_tag_is_what_ffmpeg_would_write(long_episode, tmp_path, monkeypatch):
+    script, clips = long_episode
+    monkeypatch.setattr(stitch_mod, "_MIN_PIECE_SECONDS", 10.0)
+    one, two = tmp_path / "one.mp3", tmp_path / "two.mp3"
+    stitch(script, clips, one, encode_jobs=1)
+    stitch(script, clips, two, encode_jobs=2)
+    data = two.read_bytes()
+    tag = stitch_mod._read_tag(data[:2048], 44100)
+    single = stitch_mod._read_tag(one.read_bytes()[:2048], 44100)
+    at, size = stitch_mod._TAG_AT, stitch_mod._TAG_SIZE
+    assert (tag.frames, tag.delay, tag.padding) == (single.frames, single.delay, single.padding)
+    assert int.from_bytes(data[at + 12 : at + 16], "big") == len(data)
+    assert tag.crc == stitch_mod._crc16(data[tag.tag_frame :])
+    head = bytearray(data[:190])
+    head[at + size - 2 : at + size] = b"\0\0"
+    assert int.from_bytes(data[at + size - 2 : at + size], "big") == stitch_mod._crc16(bytes(head))
+    toc = data[at + 16 : at + 116]
+    assert toc[0] == 0 and list(toc) == sorted(toc)
+    assert list(toc) == pytest.approx(list(one.read_bytes()[at + 16 : at + 116]), abs=1)
+
+
+def test_crc16_of_a_join_is_the_crc16_of_the_whole():
+    a, b = bytes(range(256)) * 3, b"joined frames" * 50
+    assert stitch_mod._crc16_shift(stitch_mod._crc16(a), len(b)) ^ stitch_mod._crc16(b) == stitch_mod._crc16(a + b)
+
+
+def test_parallel_encode_keeps_the_loudness_plan(long_episode, tmp_path, monkeypatch):
+    script, clips = long_episode
+    monkeypatch.setattr(stitch_mod, "_MIN_PIECE_SECONDS", 10.0)
+    from audiobook.loudness import integrated_loudness
+
+    out = tmp_path / "two.mp3"
+    stitch(script, clips, out, encode_jobs=2)
+    audio = decode(out, 44100) / 32768.0
+    assert integrated_loudness(audio, 44100) == pytest.approx(-16.0, abs=0.5)
+
+
+def test_short_episodes_and_odd_rates_use_one_encoder(long_episode, episode, tmp_path, monkeypatch):
+    procs = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args, **kwargs):
+        procs.append(real_popen(*args, **kwargs))
+        return procs[-1]
+
+    monkeypatch.setattr(stitch_mod.subprocess, "Popen", recording_popen)
+    script, clips, _, _ = episode
+    stitch(script, clips, tmp_path / "short.mp3", encode_jobs=4)
+    assert len(procs) == 1
+    script, clips = long_episode
+    stitch(script, clips, tmp_path / "mpeg2.mp3", encode_jobs=4, sample_rate=22050)
+    assert len(procs) == 2
+    stitch(script, clips, tmp_path / "long.mp3", encode_jobs=4)
+    assert len(procs) == 2 + 3  # 70 s in pieces of at least 20 s
+
+
+def test_a_bad_clip_in_one_piece_stops_every_encoder(long_episode, tmp_path, monkeypatch):
+    script, clips = long_episode
+    monkeypatch.setattr(stitch_mod, "_MIN_PIECE_SECONDS", 10.0)
+    procs = []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args, **kwargs):
+        procs.append(real_popen(*args, **kwargs))
+        return procs[-1]
+
+    real_check = stitch_mod._check_clips
+
+    def check_then_delete(script, clips):
+        result = real_check(script, clips)
+        clips[-1].path.unlink()
+        return result
+
+    monkeypatch.setattr(stitch_mod.subprocess, "Popen", recording_popen)
+    monkeypatch.setattr(stitch_mod, "_check_clips", check_then_delete)
+    out = tmp_path / "x.mp3"
+    with pytest.raises(StitchError, match="cannot read clip"):
+        stitch(script, clips, out, encode_jobs=3, loudness=None)
+    assert len(procs) == 3 and all(p.returncode is not None for p in procs)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_a_surprise_from_the_encoder_falls_back_to_one(long_episode, tmp_path, monkeypatch):
+    script, clips = long_episode
+    monkeypatch.setattr(stitch_mod, "_MIN_PIECE_SECONDS", 10.0)
+    monkeypatch.setattr(stitch_mod, "_trim", lambda rate, sample_rate: 10)  # too little: an extra frame per piece
+    out = tmp_path / "x.mp3"
+    timings = stitch(script, clips, out, encode_jobs=2)
+    single = stitch(script, clips, tmp_path / "one.mp3", encode_jobs=1)
+    assert timings == single
+    assert len(decode(out, 44100)) == len(decode(tmp_path / "one.mp3", 44100))
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
