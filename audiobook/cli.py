@@ -85,8 +85,24 @@ def main(debug: bool, verbose: bool) -> None:
     logging.basicConfig(level=level, format="audiobook: %(levelname)s: %(name)s: %(message)s")
 
 
+class SizeType(click.ParamType):
+    """A size in bytes, or with K, M, G or T: "500M", "2G"."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        from .cache import parse_size
+
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(value)
+        except AudiobookError as exc:
+            self.fail(f"{exc.message}; {exc.hint}", param, ctx)
+
+
 @main.command()
-@click.argument("articles", nargs=-1, required=True, metavar="ARTICLE...")
+@click.argument("articles", nargs=-1, required=True, metavar="ARTICLE|DIR|GLOB...")
 @click.option("-o", "--output", default="output", show_default=True, metavar="DIR|FILE.mp3", help="Output folder, or an .mp3 path for a single article.")
 @click.option("--title", help="Episode title (default: the article's headline, else its file name).")
 @click.option("--author", help="Artist tag (default: the article's byline).")
@@ -98,23 +114,31 @@ def main(debug: bool, verbose: bool) -> None:
 @click.option("--outro", type=click.Path(dir_okay=False), help="Audio file played after the last words.")
 @voice_options
 @stable_voices_option
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Synthesis worker processes (default: one per core).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), help="Synthesis worker processes, and episodes encoded at a time (default: one per core).")
 @click.option("--bitrate", default="96k", show_default=True, help="MP3 bitrate, e.g. 64k, 96k, 128k.")
 @click.option("--sample-rate", type=click.Choice(["22050", "24000", "32000", "44100", "48000"]), default="44100", show_default=True, help="MP3 sample rate in Hz.")
 @click.option("--id3", "id3_version", type=click.Choice(["3", "4"]), default="3", show_default=True, help="ID3v2 version of the tags (2.3 is the most widely read).")
+@click.option("--force", is_flag=True, help="Rebuild episodes even when their article and options have not changed.")
+@click.option("--cache-max", type=SizeType(), metavar="SIZE", help="Cap of the clip cache, e.g. 500M, 2G (default: $AUDIOBOOK_CACHE_MAX, else 2G); least recently used clips go first.")
 @handle_errors
-def build(articles, output, title, author, show, episode, day, cover, intro, outro, profile, engine, stable_voices, jobs, bitrate, sample_rate, id3_version):
+def build(articles, output, title, author, show, episode, day, cover, intro, outro, profile, engine, stable_voices, jobs, bitrate, sample_rate, id3_version, force, cache_max):
     """Make an MP3 (and its script JSON) from each ARTICLE ("-" reads stdin).
+
+    A folder stands for its *.txt, *.md, *.markdown, *.html and *.htm files;
+    a quoted glob pattern is expanded.  An episode whose article, profile and
+    options have not changed since it was built is skipped (--force rebuilds).
 
     \b
     Examples:
       audiobook build article.txt                # -> output/article.mp3 + .json
       audiobook build a.txt b.txt -o episodes/   # one episode per article
+      audiobook build articles/ 'more/*.md'      # every article of a folder, and a glob
       audiobook build a.txt b.txt c.txt --episode morning.mp3 --show "Morning Brief"
     """
-    from .pipeline import Options, build_digest, build_episode
+    from .pipeline import Options, build_digest, expand_inputs
 
     out = Path(output)
+    articles = expand_inputs(articles)
     if episode is not None:
         if not episode.lower().endswith(".mp3"):
             raise click.UsageError("--episode must name an .mp3 file, e.g. --episode morning.mp3")
@@ -137,45 +161,142 @@ def build(articles, output, title, author, show, episode, day, cover, intro, out
         bitrate=bitrate,
         sample_rate=int(sample_rate),
         id3_version=int(id3_version),
+        cache_max=cache_max,
     )
     if episode is not None:
-        result = build_digest(list(articles), target, options, progress=_progress(target.name), day=day.date() if day else None)
+        bar = _Bar("Synthesising", target.name)
+        try:
+            result = build_digest(list(articles), target, options, progress=bar, day=day.date() if day else None)
+        finally:
+            bar.close()
         _report(result)
         return
-    failed = []
-    for source in articles:
-        try:
-            result = build_episode(source, out, options, progress=_progress(source))
-        except AudiobookError as exc:
-            if len(articles) == 1:
-                raise
-            failed.append(source)
-            click.echo(f"audiobook: error: {exc.one_line()}", err=True)
-            continue
-        _report(result)
-    if failed:
-        click.echo(f"audiobook: {len(failed)} of {len(articles)} articles failed: {', '.join(failed)}", err=True)
+    _build_each(articles, out, options, force)
+
+
+def _build_each(articles: list[str], out: Path, options, force: bool) -> None:
+    """One episode per article: progress while it runs, a summary at the end."""
+    import time
+
+    from .pipeline import FAILED, build_batch
+
+    batch = len(articles) > 1
+    clips = _Bar("Synthesising", "clips" if batch else Path(articles[0]).name, plain=batch)
+    episodes = _Bar("Encoding", "episodes") if batch else None
+    failures = []
+
+    def on_outcome(outcome) -> None:
+        if outcome.status == FAILED:
+            failures.append(outcome)
+            if batch:
+                _echo_over(episodes, f"audiobook: error: {_error_text(outcome.error, True)}", err=True)
+        else:
+            _echo_over(episodes, _describe(outcome))
+        if episodes is not None and episodes.bar is not None:
+            episodes(episodes.done + 1, episodes.total)
+
+    def on_encode(count: int) -> None:
+        clips.close()
+        if episodes is not None and count:
+            episodes.start(count)
+
+    started = time.perf_counter()
+    try:
+        outcomes = build_batch(articles, out, options, force=force, progress=clips, on_outcome=on_outcome, on_encode=on_encode)
+    finally:
+        clips.close()
+        if episodes is not None:
+            episodes.close()
+    if not batch:
+        if failures:
+            raise failures[0].error
+        return
+    _summary(outcomes, time.perf_counter() - started)
+    if failures:
         sys.exit(1)
 
 
+def _error_text(exc: BaseException, full: bool) -> str:
+    if isinstance(exc, AudiobookError):
+        return exc.one_line() if full else exc.message
+    return f"unexpected {type(exc).__name__}: {exc}"
+
+
+def _echo_over(bar, line: str, err: bool = False) -> None:
+    """Print a line; above the progress bar when one is drawn."""
+    if bar is not None and bar.bar is not None:
+        click.echo("\r\033[K", err=True, nl=False)  # clear the bar; its next update redraws it
+    click.echo(line, err=err)
+
+
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def _describe(outcome) -> str:
+    if outcome.episode is not None:
+        return _line(outcome.episode)
+    return f"{outcome.mp3}  {_minutes(outcome.duration)}  unchanged, skipped (--force rebuilds)"
+
+
+def _summary(outcomes, elapsed: float) -> None:
+    """The batch's table on stderr (stdout keeps one line per episode, for scripts)."""
+    names = [o.source if o.source != "-" else "stdin" for o in outcomes]
+    width = min(max(len("article"), *(len(n) for n in names)), 60)
+    click.echo("", err=True)
+    click.echo(f"{'article':<{width}}  {'status':<7}  {'duration':>8}  {'seconds':>7}  error", err=True)
+    for name, o in zip(names, outcomes):
+        error = "" if o.error is None else _error_text(o.error, False)
+        shown = name if len(name) <= width else "…" + name[-(width - 1):]
+        click.echo(f"{shown:<{width}}  {o.status:<7}  {_minutes(o.duration):>8}  {o.seconds:>7.1f}  {error}".rstrip(), err=True)
+    counts = {status: sum(1 for o in outcomes if o.status == status) for status in ("built", "skipped", "failed")}
+    click.echo(f"{len(outcomes)} articles: {counts['built']} built, {counts['skipped']} skipped, {counts['failed']} failed in {elapsed:.1f} s", err=True)
+
+
 def _report(episode) -> None:
-    minutes, seconds = divmod(round(episode.duration), 60)
+    click.echo(_line(episode))
+
+
+def _line(episode) -> str:
     chapters = f"  {len(episode.script.chapters)} chapters" if episode.script.chapters else ""
-    click.echo(f"{episode.mp3}  {minutes}:{seconds:02d}  {len(episode.script.segments)} segments{chapters}  built in {episode.seconds:.1f} s")
+    return f"{episode.mp3}  {_minutes(episode.duration)}  {len(episode.script.segments)} segments{chapters}  built in {episode.seconds:.1f} s"
 
 
-def _progress(source: str):
-    """A one-line progress counter on stderr when it is a terminal, else nothing."""
-    if not sys.stderr.isatty():
-        return None
+class _Bar:
+    """Progress as a ``(done, total)`` callback: a click progress bar with ETA when
+    stderr is a terminal; else, with ``plain``, a line at every tenth of the way."""
 
-    def report(done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        click.echo(f"\r{Path(source).name}: synthesised {done}/{total} clips", err=True, nl=False)
-        if end:
-            click.echo("", err=True)
+    def __init__(self, label: str, what: str, plain: bool = False) -> None:
+        self.label, self.what, self.plain = label, what, plain
+        self.tty = sys.stderr.isatty()
+        self.bar = None
+        self.closed = False
+        self.done = self.total = self.tenth = 0
 
-    return report
+    def start(self, total: int) -> None:
+        self.total = total
+        if self.tty and self.bar is None and not self.closed:
+            self.bar = click.progressbar(length=total, label=f"{self.label} {self.what}", file=sys.stderr, show_eta=True, show_pos=True)
+            self.bar.__enter__()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.start(total)
+        if self.bar is not None:
+            self.bar.update(done - self.done)
+        elif self.plain and total and done * 10 // total > self.tenth:
+            self.tenth = done * 10 // total
+            click.echo(f"audiobook: {self.label.lower()} {self.what}: {done}/{total}", err=True)
+        self.done, self.total = done, total
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+        self.closed = True
 
 
 @main.command()
@@ -300,6 +421,56 @@ def serve_command(output_dir, host, port):
 
     serve(output_dir, host, port, ready=ready)
     click.echo("Stopped.")
+
+
+@main.group("cache")
+def cache_group() -> None:
+    """Inspect or empty the clip cache (where synthesised sentences are kept).
+
+    Rebuilds reuse cached clips, so only changed sentences are synthesised
+    again.  The cache is kept under its cap (--cache-max of build, else
+    $AUDIOBOOK_CACHE_MAX, else 2G) by evicting the least recently used clips.
+
+    \b
+    Example:
+      audiobook cache info
+    """
+
+
+@cache_group.command("info")
+@handle_errors
+def cache_info() -> None:
+    """Show where the clip cache is, how many clips it holds, its size and its cap.
+
+    \b
+    Example:
+      AUDIOBOOK_CACHE_MAX=500M audiobook cache info
+    """
+    from .cache import format_size, info
+    from .synthesize import cache_root
+
+    found = info(cache_root())
+    click.echo(f"path:  {found.path}")
+    click.echo(f"clips: {found.clips}")
+    click.echo(f"size:  {format_size(found.size)}")
+    click.echo(f"cap:   {format_size(found.cap)}")
+
+
+@cache_group.command("clear")
+@handle_errors
+def cache_clear() -> None:
+    """Remove every cached clip (the next build synthesises everything again).
+
+    \b
+    Example:
+      audiobook cache clear
+    """
+    from .cache import clear, format_size
+    from .synthesize import cache_root
+
+    root = cache_root()
+    removed, freed = clear(root)
+    click.echo(f"removed {removed} clips ({format_size(freed)}) from {root}")
 
 
 if __name__ == "__main__":  # pragma: no cover

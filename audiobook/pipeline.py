@@ -11,6 +11,7 @@ replaces a good episode.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -18,12 +19,12 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 
 from .atomic import temp_beside
-from .errors import InputError, OutputError
+from .errors import AudiobookError, InputError, OutputError, SynthesisError
 from .models import NARRATION, Article, Chapter, Script, Segment
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class Options:
     """ID3v2 minor version: 3 (most widely read) or 4."""
     cache_dir: str | None = None
     """Clip cache folder; None = the user cache directory."""
+    cache_max: int | None = None
+    """Clip cache cap in bytes; None = $AUDIOBOOK_CACHE_MAX, else 2 GiB."""
     stable_voices: bool = False
     """Give a speaker the same voice in every episode (a hash of the name picks it)."""
     cover: str | None = None
@@ -140,11 +143,14 @@ def _sections(article: Article, segments: Sequence[Segment], first: int = 0, pre
 
 def make_script(source: str, options: Options = Options()) -> Script:
     """Load, clean, segment, attribute and cast one article: the script, without audio."""
-    from .cast import cast
-
     profile = _load_profile(options)
     article, segments = _read(source)
-    voices = _voices(profile, options)
+    return _cast_article(source, article, segments, _voices(profile, options), options)
+
+
+def _cast_article(source: str, article: Article, segments: list[Segment], voices: dict, options: Options) -> Script:
+    from .cast import cast
+
     title = options.title or article.title or _title_from_name(source)
     script = cast(article, segments, voices, title=title, stable=options.stable_voices)
     chapters = _sections(article, segments)
@@ -188,13 +194,20 @@ def make_digest_script(sources: Sequence[str], options: Options = Options(), *, 
     return replace(script, author=options.author or script.author, chapters=tuple(chapters))
 
 
+def output_path(source: str, out: Path, title: str | None = None) -> Path:
+    """Where the MP3 of ``source`` goes: ``out`` is a folder, or an .mp3 path.
+
+    Named after the file; stdin's episode after its ``title`` (known once read).
+    """
+    if out.suffix.lower() == ".mp3":
+        return out
+    stem = Path(source).stem if source != "-" else (title or "episode")
+    return out / f"{slugify(stem)}.mp3"
+
+
 def output_paths(source: str, script: Script, out: Path) -> tuple[Path, Path]:
     """Where the MP3 and JSON of ``source`` go: ``out`` is a folder, or an .mp3 path."""
-    if out.suffix.lower() == ".mp3":
-        mp3 = out
-    else:
-        stem = Path(source).stem if source != "-" else script.title
-        mp3 = out / f"{slugify(stem)}.mp3"
+    mp3 = output_path(source, out, script.title)
     return mp3, mp3.with_suffix(".json")
 
 
@@ -207,35 +220,65 @@ def _prepare_dir(folder: Path) -> None:
         raise OutputError(f"output folder {folder} is not writable", "choose another folder with -o, or fix its permissions")
 
 
-def render(script: Script, mp3: Path, options: Options, progress: Progress | None = None, *, comment: str) -> Episode:
+def _preflight(options: Options) -> bytes | None:
+    """What should fail before minutes of synthesis: no encoder, a missing
+    jingle, a bad cover.  Returns the cover's bytes when one was given."""
+    from .stitch import find_ffmpeg
+
+    find_ffmpeg()
+    for name, path in (("--intro", options.intro), ("--outro", options.outro)):
+        if path and not Path(path).is_file():
+            raise InputError(f"{name}: no such audio file: {path}", "give the path of an audio file ffmpeg can read")
+    if options.cover:
+        from .cover import check_cover
+
+        return check_cover(Path(options.cover))[0]
+    return None
+
+
+def _check_target(mp3: Path) -> None:
+    if mp3.is_dir():
+        raise OutputError(f"output path {mp3} is a folder", "give a file name ending in .mp3, or a folder with -o")
+    _prepare_dir(mp3.parent)
+
+
+def _evict(clips: Sequence, options: Options) -> None:
+    """Keep the clip cache under its cap, sparing the clips this build uses."""
+    from .cache import cache_max, evict
+    from .synthesize import cache_root
+
+    evict(cache_root(options.cache_dir), cache_max(options.cache_max), keep=[c.path for c in clips])
+
+
+def render(script: Script, mp3: Path, options: Options, progress: Progress | None = None, *, comment: str, key: str | None = None) -> Episode:
     """The audio stages for a script, and the safe writing of the episode's files.
 
     Writes the MP3 and its script JSON under temporary names and renames them
     into place together; then the cover image and the transcripts beside them.
+    ``key`` is the build key recorded in the JSON (see ``build_key``).
     """
     from .speech import spoken
-    from .stitch import find_ffmpeg, stitch
     from .synthesize import plan, synthesize
+
+    started = time.perf_counter()
+    _check_target(mp3)
+    cover = _preflight(options)
+    utterances = plan(script, spoken)
+    clips = synthesize(utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, progress=progress)
+    _evict(clips, options)
+    episode = _encode(script, clips, mp3, options, cover=cover, comment=comment, key=key)
+    return replace(episode, seconds=time.perf_counter() - started)
+
+
+def _encode(script: Script, clips: Sequence, mp3: Path, options: Options, *, cover: bytes | None, comment: str, key: str | None) -> Episode:
+    """Stitch, encode and tag one episode from its clips; write it and its sidecars."""
+    from . import __version__
+    from .stitch import stitch
     from .tag import tag
     from .transcript import write_sidecars
 
     started = time.perf_counter()
     js = mp3.with_suffix(".json")
-    if mp3.is_dir():
-        raise OutputError(f"output path {mp3} is a folder", "give a file name ending in .mp3, or a folder with -o")
-    _prepare_dir(mp3.parent)
-    find_ffmpeg()  # a missing encoder should fail before minutes of synthesis
-    for name, path in (("--intro", options.intro), ("--outro", options.outro)):
-        if path and not Path(path).is_file():
-            raise InputError(f"{name}: no such audio file: {path}", "give the path of an audio file ffmpeg can read")
-    cover = None
-    if options.cover:  # a bad cover should fail before synthesis too
-        from .cover import check_cover
-
-        cover = check_cover(Path(options.cover))[0]
-
-    utterances = plan(script, spoken)
-    clips = synthesize(utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, progress=progress)
     tmp_mp3, tmp_js = temp_beside(mp3), temp_beside(js)
     try:
         timings = stitch(
@@ -254,7 +297,10 @@ def render(script: Script, mp3: Path, options: Options, progress: Progress | Non
         if cover is None:
             cover = _default_cover(script, options, mp3)
         tag(tmp_mp3, script, show=options.show, comment=comment, id3_version=options.id3_version, cover=cover)
-        tmp_js.write_text(json.dumps(script.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        data = script.to_dict()
+        if key is not None:
+            data["build"] = {"key": key, "version": __version__, "duration": round(duration, 3)}
+        tmp_js.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         os.replace(tmp_mp3, mp3)
         os.replace(tmp_js, js)
         write_sidecars(script, mp3)
@@ -277,9 +323,10 @@ def _default_cover(script: Script, options: Options, mp3: Path) -> bytes:
 def build_episode(source: str, out: Path, options: Options = Options(), progress: Progress | None = None) -> Episode:
     """Make one episode from one article; returns what was written."""
     started = time.perf_counter()
+    key = build_key(source, options)
     script = make_script(source, options)
     mp3, _ = output_paths(source, script, out)
-    episode = render(script, mp3, options, progress, comment=_comment(source))
+    episode = render(script, mp3, options, progress, comment=_comment(source), key=key)
     return replace(episode, seconds=time.perf_counter() - started)
 
 
@@ -296,3 +343,268 @@ def build_digest(sources: Sequence[str], mp3: Path, options: Options = Options()
 
 def _comment(source: str) -> str:
     return "Source: stdin" if source == "-" else f"Source: {Path(source).name}"
+
+
+# --- batches: many articles, one episode each ----------------------------------------
+
+#: what a folder given to ``build`` contributes
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+_GLOB_CHARS = re.compile(r"[*?[]")
+#: Options fields that do not change the episode, so not part of its build key
+#: (cover, intro, outro and profile enter the key by their files' bytes)
+_NOT_IN_KEY = frozenset({"jobs", "cache_dir", "cache_max", "engine", "profile", "cover", "intro", "outro"})
+
+BUILT, SKIPPED, FAILED = "built", "skipped", "failed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one article of a batch."""
+
+    source: str
+    """The article as given (a path, or "-")."""
+    status: str
+    """"built", "skipped" (unchanged since the last build) or "failed"."""
+    mp3: Path | None = None
+    """The episode, when there is one."""
+    duration: float | None = None
+    """Seconds of audio, when known."""
+    seconds: float = 0.0
+    """Wall time spent on this article (its share of shared stages excluded)."""
+    error: BaseException | None = None
+    """Why it failed."""
+    episode: Episode | None = None
+    """What a build wrote (None when skipped or failed)."""
+
+
+def expand_inputs(args: Sequence[str]) -> list[str]:
+    """Files from ``build``'s arguments: files as given, a folder's articles
+    (sorted), glob patterns expanded (for shells that do not).  A file a folder
+    or pattern brings again is taken once; one named twice is kept twice (and
+    ``check_outputs`` rejects it)."""
+    import glob
+
+    out: list[str] = []
+    seen: set[str] = set()
+    for arg in args:
+        path = Path(arg)
+        if arg == "-" or path.is_file() or not (path.is_dir() or _GLOB_CHARS.search(arg)):
+            out.append(arg)  # as given (a missing file: loading it says so, in its turn)
+            seen.add(os.path.realpath(arg))
+            continue
+        if path.is_dir():
+            found = sorted(str(p) for p in path.iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES and p.is_file())
+            if not found:
+                raise InputError(f"{arg}: no articles in this folder", "articles are *.txt, *.md, *.markdown, *.html or *.htm files")
+        else:
+            found = sorted(p for p in glob.glob(arg, recursive=True) if Path(p).is_file())
+            if not found:
+                raise InputError(f"{arg}: no file matches this pattern", "check the pattern, or quote it so the shell does not expand it")
+        for match in found:  # a file both in a folder and matched by a glob is one article
+            if os.path.realpath(match) not in seen:
+                seen.add(os.path.realpath(match))
+                out.append(match)
+    return out
+
+
+def check_outputs(sources: Sequence[str], out: Path) -> list[Path | None]:
+    """The MP3 path of each article (None for stdin, named from its title later);
+    OutputError when two would write the same file, before any work is done."""
+    targets: list[Path | None] = []
+    seen: dict[Path, str] = {}
+    for source in sources:
+        if source == "-":
+            targets.append(None)
+            continue
+        mp3 = output_path(source, out)
+        if mp3 in seen:
+            raise OutputError(
+                f"{seen[mp3]} and {source} would both be written to {mp3}",
+                "rename one of them, or build them separately with different -o folders",
+            )
+        seen[mp3] = source
+        targets.append(mp3)
+    return targets
+
+
+def build_key(source: str, options: Options) -> str | None:
+    """sha256 of everything that shapes an article's episode; None when it cannot
+    be known cheaply (stdin, an unreadable file: those are always built)."""
+    from . import __version__
+    from .engines import engine_info
+    from .profile import find_profile
+
+    if source == "-":
+        return None
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(f"{label}\0{len(data)}\0".encode() + data)
+
+    try:
+        add("article", Path(source).read_bytes())
+        add("profile", find_profile(options.profile).read_bytes())
+        for name in ("cover", "intro", "outro"):
+            path = getattr(options, name)
+            add(name, Path(path).read_bytes() if path else b"")
+        spec, version = engine_info(options.engine)
+    except (OSError, AudiobookError):
+        return None
+    settings = {f.name: getattr(options, f.name) for f in fields(Options) if f.name not in _NOT_IN_KEY}
+    settings.update(engine=spec, engine_version=version, tool=__version__, name=Path(source).name)  # the name is in the tags
+    add("settings", json.dumps(settings, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def up_to_date(mp3: Path, key: str | None) -> dict | None:
+    """The ``build`` record of the episode at ``mp3`` when it was built with ``key``, else None."""
+    if key is None or not mp3.is_file():
+        return None
+    try:
+        data = json.loads(mp3.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    build = data.get("build") if isinstance(data, dict) else None
+    return build if isinstance(build, dict) and build.get("key") == key else None
+
+
+def build_batch(
+    sources: Sequence[str],
+    out: Path,
+    options: Options = Options(),
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_encode: Callable[[int], None] | None = None,
+) -> list[Outcome]:
+    """An episode for each article; returns an Outcome per article, in order.
+
+    Articles whose episode is up to date (same build key) are skipped unless
+    ``force``.  The rest go through the text stages one by one, then through
+    ONE synthesis run (one worker pool for every clip of the batch), then are
+    encoded up to ``options.jobs`` at a time.  An article that fails is
+    reported as failed and the others go on; problems every article shares
+    (duplicate output names, a bad profile, no encoder) raise before any work.
+    ``progress`` follows the clips, ``on_encode`` is told how many episodes
+    are to be encoded, ``on_outcome`` hears each article's outcome as it comes.
+    """
+    import threading
+
+    targets = check_outputs(sources, out)
+    outcomes: dict[int, Outcome] = {}
+    lock = threading.Lock()  # encodes finish in threads
+
+    def finish(index: int, outcome: Outcome) -> None:
+        with lock:
+            outcomes[index] = outcome
+            if on_outcome:
+                on_outcome(outcome)
+
+    def fail(index: int, exc: BaseException, started: float) -> None:
+        finish(index, Outcome(sources[index], FAILED, targets[index], seconds=time.perf_counter() - started, error=exc))
+
+    keys: dict[int, str | None] = {}
+    todo: list[int] = []
+    for index, source in enumerate(sources):
+        started = time.perf_counter()
+        keys[index] = build_key(source, options)
+        target = targets[index]
+        record = None if force or target is None else up_to_date(target, keys[index])
+        if record is not None:
+            finish(index, Outcome(source, SKIPPED, target, duration=record.get("duration"), seconds=time.perf_counter() - started))
+        else:
+            todo.append(index)
+    if todo:
+        _build_all(sources, targets, keys, todo, out, options, progress, on_encode, finish, fail)
+    return [outcomes[i] for i in range(len(sources))]
+
+
+def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, finish, fail) -> None:
+    """Text stages per article, one shared synthesis, encodes in parallel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    profile = _load_profile(options)
+    cover = _preflight(options)
+    voices = _voices(profile, options)  # one engine start in this process, not one per article
+    scripts: dict[int, tuple[Script, Path]] = {}
+    spent: dict[int, float] = {}
+    taken = {str(t) for t in targets if t is not None}
+    for index in todo:
+        started = time.perf_counter()
+        source = sources[index]
+        try:
+            article, segments = _read(source)
+            script = _cast_article(source, article, segments, voices, options)
+            mp3 = targets[index] or output_path(source, out, script.title)
+            if targets[index] is None and str(mp3) in taken:
+                raise OutputError(f"stdin's article would be written to {mp3}, as another article is", "build it separately, or with another -o folder")
+            _check_target(mp3)
+        except Exception as exc:  # one bad article does not stop the batch
+            fail(index, exc, started)
+            continue
+        scripts[index] = (script, mp3)
+        spent[index] = time.perf_counter() - started
+    clips = _synthesize_all({i: s for i, (s, _) in scripts.items()}, options, progress, fail)
+    _evict([c for group in clips.values() for c in group], options)
+    if on_encode:
+        on_encode(len(clips))
+
+    def encode(index: int) -> None:
+        started = time.perf_counter() - spent[index]
+        script, mp3 = scripts[index]
+        try:
+            episode = _encode(script, clips[index], mp3, options, cover=cover, comment=_comment(sources[index]), key=keys[index])
+        except Exception as exc:
+            fail(index, exc, started)
+            return
+        elapsed = time.perf_counter() - started
+        finish(index, Outcome(sources[index], BUILT, mp3, episode.duration, elapsed, episode=replace(episode, seconds=elapsed)))
+
+    with ThreadPoolExecutor(max_workers=max(1, min(options.jobs or os.cpu_count() or 1, len(clips) or 1))) as pool:
+        for future in [pool.submit(encode, index) for index in clips]:
+            future.result()
+
+
+def _synthesize_all(scripts: dict[int, Script], options: Options, progress: Progress | None, fail) -> dict[int, list]:
+    """Clips for every script from one synthesis run; on a failure, article by
+    article again (what was made is cached by then) so only the culprit fails."""
+    from .speech import spoken
+    from .synthesize import plan, synthesize
+
+    started = time.perf_counter()
+    plans: dict[int, list] = {}
+    for index, script in scripts.items():
+        try:
+            plans[index] = plan(script, spoken)
+        except Exception as exc:
+            fail(index, exc, started)
+
+    def run(utterances: list, report: Progress | None) -> list:
+        return synthesize(utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, progress=report)
+
+    everything = [u for group in plans.values() for u in group]
+    try:
+        flat = run(everything, progress)
+    except SynthesisError as exc:
+        if len(plans) == 1:
+            fail(next(iter(plans)), exc, started)
+            return {}
+        log.warning("synthesis of the batch failed (%s); retrying article by article", exc.one_line())
+    except AudiobookError as exc:  # the engine itself is unusable: every article fails alike
+        for index in plans:
+            fail(index, exc, started)
+        return {}
+    else:
+        clips, at = {}, 0
+        for index, group in plans.items():
+            clips[index] = flat[at : at + len(group)]
+            at += len(group)
+        return clips
+    clips = {}
+    for index, group in plans.items():
+        try:
+            clips[index] = run(group, None)
+        except AudiobookError as exc:
+            fail(index, exc, started)
+    return clips

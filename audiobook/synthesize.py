@@ -9,7 +9,8 @@ sentences over MAX_CHARS at ; : dashes , or spaces; pass each through
 ``spoken`` (the speech normalisation hook); skip what has nothing speakable.
 
 ``synthesize`` steps: key every utterance by engine, voice and text; take
-cache hits as they are; send the rest to spawn-started workers that each own
+cache hits as they are (touching their mtime: cache.py evicts the least
+recently used); send the rest to spawn-started workers that each own
 one engine; every clip is checked (exists, decodes, converted to mono 16-bit at
 the engine's rate, trimmed of silence, not silent, long enough for its words)
 before it is renamed into the cache.  A worker that fails, hangs past the
@@ -550,6 +551,7 @@ def synthesize(
     replaces the per-utterance limit of 10 s + 0.2 s a word; ``attempts`` is
     how often one utterance may fail before SynthesisError.
     """
+    from .cache import touch
     from .engines import engine_info
 
     items = list(utterances)
@@ -571,6 +573,7 @@ def synthesize(
         path = clip_path(root, key)
         hit = None if key in pending else _cached(path)
         if hit:
+            touch(path)  # mtime = last use: the cache evicts least recently used clips
             clips[i] = Clip(u.segment, u.part, path, rate=hit[0], frames=hit[1], spans=u.spans, text=u.text)
             done += 1
         else:
