@@ -120,8 +120,9 @@ class SizeType(click.ParamType):
 @click.option("--id3", "id3_version", type=click.Choice(["3", "4"]), default="3", show_default=True, help="ID3v2 version of the tags (2.3 is the most widely read).")
 @click.option("--force", is_flag=True, help="Rebuild episodes even when their article and options have not changed.")
 @click.option("--cache-max", type=SizeType(), metavar="SIZE", help="Cap of the clip cache, e.g. 500M, 2G (default: $AUDIOBOOK_CACHE_MAX, else 2G); least recently used clips go first.")
+@click.option("--dask-scheduler", metavar="tcp://HOST:8786", help="Build the articles on a Dask cluster (the output folder must be shared storage; workers need distributed.worker.daemon: False).")
 @handle_errors
-def build(articles, output, title, author, show, episode, day, cover, intro, outro, profile, engine, stable_voices, jobs, bitrate, sample_rate, id3_version, force, cache_max):
+def build(articles, output, title, author, show, episode, day, cover, intro, outro, profile, engine, stable_voices, jobs, bitrate, sample_rate, id3_version, force, cache_max, dask_scheduler):
     """Make an MP3 (and its script JSON) from each ARTICLE ("-" reads stdin).
 
     A folder stands for its *.txt, *.md, *.markdown, *.html and *.htm files;
@@ -171,7 +172,27 @@ def build(articles, output, title, author, show, episode, day, cover, intro, out
             bar.close()
         _report(result)
         return
+    if dask_scheduler:
+        _build_on_cluster(articles, out, options, dask_scheduler)
+        return
     _build_each(articles, out, options, force)
+
+
+def _build_on_cluster(articles: list[str], out: Path, options, scheduler: str) -> None:
+    """One task per article on the cluster; each result is reported as it arrives."""
+    from .distributed import build_on_cluster
+
+    def on_result(source, episode, error) -> None:
+        if error is None:
+            _report(episode)
+        else:
+            click.echo(f"audiobook: error: {Path(source).name}: {error}", err=True)
+
+    results = build_on_cluster(articles, out, options, scheduler, on_result=on_result)
+    failed = [source for source, _, error in results if error is not None]
+    if failed:
+        click.echo(f"audiobook: {len(failed)} of {len(results)} articles failed on the cluster: {', '.join(failed)}", err=True)
+        sys.exit(1)
 
 
 def _build_each(articles: list[str], out: Path, options, force: bool) -> None:

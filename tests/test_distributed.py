@@ -119,3 +119,29 @@ def test_missing_dask_names_the_extra(tmp_path, monkeypatch):
 def test_requests_no_worker_could_serve_are_refused(tmp_path, sources, out, match):
     with pytest.raises(InputError, match=match):
         build_on_cluster(sources, tmp_path / out, Options(), "tcp://127.0.0.1:8786")
+
+
+def test_cli_build_with_dask_scheduler(tmp_path):
+    """`audiobook build --dask-scheduler` goes through the same cluster path."""
+    pytest.importorskip("distributed", reason="dask.distributed not installed (pip install 'audiobook[dask]')")
+    import os
+    import subprocess
+    import sys
+
+    import dask
+    from distributed import LocalCluster
+
+    good = tmp_path / "good.txt"
+    good.write_text("The council met on Tuesday.\n\n“We agreed the budget,” said Ann Lee.\n", encoding="utf-8")
+    bad = tmp_path / "empty.txt"
+    bad.write_text("   \n", encoding="utf-8")
+    with dask.config.set({"distributed.worker.daemon": False}):
+        with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+            env = {**os.environ, "AUDIOBOOK_CACHE_DIR": str(tmp_path / "cache")}
+            res = subprocess.run(
+                [sys.executable, "-m", "audiobook", "build", str(good), str(bad), "-o", str(tmp_path / "out"), "--dask-scheduler", cluster.scheduler_address],
+                capture_output=True, text=True, env=env, timeout=300,
+            )
+    assert res.returncode == 1, res.stderr
+    assert (tmp_path / "out" / "good.mp3").exists()
+    assert "empty.txt" in res.stderr and "Traceback" not in res.stderr
