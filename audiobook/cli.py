@@ -136,7 +136,8 @@ def build(articles, output, title, author, show, episode, day, cover, intro, out
       audiobook build articles/ 'more/*.md'      # every article of a folder, and a glob
       audiobook build a.txt b.txt c.txt --episode morning.mp3 --show "Morning Brief"
     """
-    from .pipeline import Options, build_digest, expand_inputs
+    from .batch import expand_inputs
+    from .pipeline import Options, build_digest
 
     out = Path(output)
     articles = expand_inputs(articles)
@@ -199,7 +200,7 @@ def _build_each(articles: list[str], out: Path, options, force: bool) -> None:
     """One episode per article: progress while it runs, a summary at the end."""
     import time
 
-    from .pipeline import FAILED, build_batch
+    from .batch import FAILED, build_batch
 
     batch = len(articles) > 1
     clips = _Bar("Synthesising", "clips" if batch else Path(articles[0]).name, plain=batch)

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from audiobook import pipeline
+from audiobook import batch
 from audiobook import synthesize as synth
+from audiobook.batch import expand_inputs
 from audiobook.cli import main
 from audiobook.errors import SynthesisError
-from audiobook.pipeline import Options, build_key, expand_inputs
+from audiobook.pipeline import Options, build_key
 
 ARTICLE = "Harbour {n} reopens\n\nThe harbour opened today. “It is great news,” said Ann Lee.\n"
 
@@ -70,7 +71,7 @@ def test_unchanged_article_is_skipped_until_it_or_an_option_changes(tmp_path, sy
         raise AssertionError("an unchanged episode was rebuilt")
 
     with monkeypatch.context() as m:
-        m.setattr(pipeline, "_build_all", no_work)
+        m.setattr(batch, "_build_all", no_work)
         res = invoke("build", article, "-o", out)
     assert res.exit_code == 0, res.output
     assert "skipped" in res.output
@@ -141,7 +142,7 @@ def test_a_synthesis_failure_stays_with_its_article(tmp_path, monkeypatch):
     monkeypatch.setattr(synth, "synthesize", flaky)
     good = write(tmp_path / "good.txt", ARTICLE.format(n=1))
     bad = write(tmp_path / "bad.txt", "Boom goes the harbour.\n")
-    outcomes = pipeline.build_batch([str(good), str(bad)], tmp_path / "out", Options())
+    outcomes = batch.build_batch([str(good), str(bad)], tmp_path / "out", Options())
     assert [o.status for o in outcomes] == ["built", "failed"]
     assert "Boom" in outcomes[1].error.message
     assert (tmp_path / "out" / "good.mp3").is_file() and not (tmp_path / "out" / "bad.mp3").exists()

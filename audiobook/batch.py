@@ -1,0 +1,281 @@
+"""Batch: many articles -> one episode each, skipping those already up to date.
+
+    article paths, folders, globs -> [Outcome] (built / skipped / failed per article)
+
+``expand_inputs`` turns ``build``'s arguments into article files; ``build_batch``
+then:
+
+1. checks every output name up front (two articles writing one file is an error
+   before any work), and skips an article whose episode on disk records the same
+   build key (``pipeline.build_key``) unless forced;
+2. runs the text stages for the rest, one article at a time, in this process;
+3. synthesizes the clips of every article in ONE run (one worker pool), retrying
+   article by article only when that run fails, so only the culprit fails;
+4. encodes and tags the episodes in a thread pool, up to ``options.jobs`` at once.
+
+An article that fails is reported as failed and the others go on.  The stages
+themselves, and the safe writing of each episode, live in ``pipeline``.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .errors import AudiobookError, InputError, OutputError, SynthesisError
+from .models import Script
+from .pipeline import (
+    Episode,
+    Options,
+    Progress,
+    _cast_article,
+    _check_target,
+    _comment,
+    _encode,
+    _evict,
+    _load_profile,
+    _preflight,
+    _read,
+    _voices,
+    build_key,
+    output_path,
+)
+
+log = logging.getLogger(__name__)
+
+#: what a folder given to ``build`` contributes
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+_GLOB_CHARS = re.compile(r"[*?[]")
+
+BUILT, SKIPPED, FAILED = "built", "skipped", "failed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one article of a batch."""
+
+    source: str
+    """The article as given (a path, or "-")."""
+    status: str
+    """"built", "skipped" (unchanged since the last build) or "failed"."""
+    mp3: Path | None = None
+    """The episode, when there is one."""
+    duration: float | None = None
+    """Seconds of audio, when known."""
+    seconds: float = 0.0
+    """Wall time spent on this article (its share of shared stages excluded)."""
+    error: BaseException | None = None
+    """Why it failed."""
+    episode: Episode | None = None
+    """What a build wrote (None when skipped or failed)."""
+
+
+def expand_inputs(args: Sequence[str]) -> list[str]:
+    """Files from ``build``'s arguments: files as given, a folder's articles
+    (sorted), glob patterns expanded (for shells that do not).  A file a folder
+    or pattern brings again is taken once; one named twice is kept twice (and
+    ``check_outputs`` rejects it)."""
+    import glob
+
+    out: list[str] = []
+    seen: set[str] = set()
+    for arg in args:
+        path = Path(arg)
+        if arg == "-" or path.is_file() or not (path.is_dir() or _GLOB_CHARS.search(arg)):
+            out.append(arg)  # as given (a missing file: loading it says so, in its turn)
+            seen.add(os.path.realpath(arg))
+            continue
+        if path.is_dir():
+            found = sorted(str(p) for p in path.iterdir() if p.suffix.lower() in ARTICLE_SUFFIXES and p.is_file())
+            if not found:
+                raise InputError(f"{arg}: no articles in this folder", "articles are *.txt, *.md, *.markdown, *.html or *.htm files")
+        else:
+            found = sorted(p for p in glob.glob(arg, recursive=True) if Path(p).is_file())
+            if not found:
+                raise InputError(f"{arg}: no file matches this pattern", "check the pattern, or quote it so the shell does not expand it")
+        for match in found:  # a file both in a folder and matched by a glob is one article
+            if os.path.realpath(match) not in seen:
+                seen.add(os.path.realpath(match))
+                out.append(match)
+    return out
+
+
+def check_outputs(sources: Sequence[str], out: Path) -> list[Path | None]:
+    """The MP3 path of each article (None for stdin, named from its title later);
+    OutputError when two would write the same file, before any work is done."""
+    targets: list[Path | None] = []
+    seen: dict[Path, str] = {}
+    for source in sources:
+        if source == "-":
+            targets.append(None)
+            continue
+        mp3 = output_path(source, out)
+        if mp3 in seen:
+            raise OutputError(
+                f"{seen[mp3]} and {source} would both be written to {mp3}",
+                "rename one of them, or build them separately with different -o folders",
+            )
+        seen[mp3] = source
+        targets.append(mp3)
+    return targets
+
+
+
+
+def up_to_date(mp3: Path, key: str | None) -> dict | None:
+    """The ``build`` record of the episode at ``mp3`` when it was built with ``key``, else None."""
+    if key is None or not mp3.is_file():
+        return None
+    try:
+        data = json.loads(mp3.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    build = data.get("build") if isinstance(data, dict) else None
+    return build if isinstance(build, dict) and build.get("key") == key else None
+
+
+def build_batch(
+    sources: Sequence[str],
+    out: Path,
+    options: Options = Options(),
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_encode: Callable[[int], None] | None = None,
+) -> list[Outcome]:
+    """An episode for each article; returns an Outcome per article, in order.
+
+    Articles whose episode is up to date (same build key) are skipped unless
+    ``force``.  The rest go through the text stages one by one, then through
+    ONE synthesis run (one worker pool for every clip of the batch), then are
+    encoded up to ``options.jobs`` at a time.  An article that fails is
+    reported as failed and the others go on; problems every article shares
+    (duplicate output names, a bad profile, no encoder) raise before any work.
+    ``progress`` follows the clips, ``on_encode`` is told how many episodes
+    are to be encoded, ``on_outcome`` hears each article's outcome as it comes.
+    """
+    import threading
+
+    targets = check_outputs(sources, out)
+    outcomes: dict[int, Outcome] = {}
+    lock = threading.Lock()  # encodes finish in threads
+
+    def finish(index: int, outcome: Outcome) -> None:
+        with lock:
+            outcomes[index] = outcome
+            if on_outcome:
+                on_outcome(outcome)
+
+    def fail(index: int, exc: BaseException, started: float) -> None:
+        finish(index, Outcome(sources[index], FAILED, targets[index], seconds=time.perf_counter() - started, error=exc))
+
+    keys: dict[int, str | None] = {}
+    todo: list[int] = []
+    for index, source in enumerate(sources):
+        started = time.perf_counter()
+        keys[index] = build_key(source, options)
+        target = targets[index]
+        record = None if force or target is None else up_to_date(target, keys[index])
+        if record is not None:
+            finish(index, Outcome(source, SKIPPED, target, duration=record.get("duration"), seconds=time.perf_counter() - started))
+        else:
+            todo.append(index)
+    if todo:
+        _build_all(sources, targets, keys, todo, out, options, progress, on_encode, finish, fail)
+    return [outcomes[i] for i in range(len(sources))]
+
+
+def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, finish, fail) -> None:
+    """Text stages per article, one shared synthesis, encodes in parallel."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    profile = _load_profile(options)
+    cover = _preflight(options)
+    voices = _voices(profile, options)  # one engine start in this process, not one per article
+    scripts: dict[int, tuple[Script, Path]] = {}
+    spent: dict[int, float] = {}
+    taken = {str(t) for t in targets if t is not None}
+    for index in todo:
+        started = time.perf_counter()
+        source = sources[index]
+        try:
+            article, segments = _read(source)
+            script = _cast_article(source, article, segments, voices, options)
+            mp3 = targets[index] or output_path(source, out, script.title)
+            if targets[index] is None and str(mp3) in taken:
+                raise OutputError(f"stdin's article would be written to {mp3}, as another article is", "build it separately, or with another -o folder")
+            _check_target(mp3)
+        except Exception as exc:  # one bad article does not stop the batch
+            fail(index, exc, started)
+            continue
+        scripts[index] = (script, mp3)
+        spent[index] = time.perf_counter() - started
+    clips = _synthesize_all({i: s for i, (s, _) in scripts.items()}, options, progress, fail)
+    _evict([c for group in clips.values() for c in group], options)
+    if on_encode:
+        on_encode(len(clips))
+
+    def encode(index: int) -> None:
+        started = time.perf_counter() - spent[index]
+        script, mp3 = scripts[index]
+        try:
+            episode = _encode(script, clips[index], mp3, options, cover=cover, comment=_comment(sources[index]), key=keys[index])
+        except Exception as exc:
+            fail(index, exc, started)
+            return
+        elapsed = time.perf_counter() - started
+        finish(index, Outcome(sources[index], BUILT, mp3, episode.duration, elapsed, episode=replace(episode, seconds=elapsed)))
+
+    with ThreadPoolExecutor(max_workers=max(1, min(options.jobs or os.cpu_count() or 1, len(clips) or 1))) as pool:
+        for future in [pool.submit(encode, index) for index in clips]:
+            future.result()
+
+
+def _synthesize_all(scripts: dict[int, Script], options: Options, progress: Progress | None, fail) -> dict[int, list]:
+    """Clips for every script from one synthesis run; on a failure, article by
+    article again (what was made is cached by then) so only the culprit fails."""
+    from .speech import spoken
+    from .synthesize import plan, synthesize
+
+    started = time.perf_counter()
+    plans: dict[int, list] = {}
+    for index, script in scripts.items():
+        try:
+            plans[index] = plan(script, spoken)
+        except Exception as exc:
+            fail(index, exc, started)
+
+    def run(utterances: list, report: Progress | None) -> list:
+        return synthesize(utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, progress=report)
+
+    everything = [u for group in plans.values() for u in group]
+    try:
+        flat = run(everything, progress)
+    except SynthesisError as exc:
+        if len(plans) == 1:
+            fail(next(iter(plans)), exc, started)
+            return {}
+        log.warning("synthesis of the batch failed (%s); retrying article by article", exc.one_line())
+    except AudiobookError as exc:  # the engine itself is unusable: every article fails alike
+        for index in plans:
+            fail(index, exc, started)
+        return {}
+    else:
+        clips, at = {}, 0
+        for index, group in plans.items():
+            clips[index] = flat[at : at + len(group)]
+            at += len(group)
+        return clips
+    clips = {}
+    for index, group in plans.items():
+        try:
+            clips[index] = run(group, None)
+        except AudiobookError as exc:
+            fail(index, exc, started)
+    return clips
