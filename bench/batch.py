@@ -99,7 +99,7 @@ def build(files: list[Path], out: Path, cache: Path, jobs: list[str]) -> tuple[f
 
 def profile(text_file: Path, out: Path, encode_jobs: int | None) -> None:
     """Build once in this process, printing where the time goes."""
-    from audiobook import pipeline, stitch, synthesize, tag, transcript
+    from audiobook import mp3join, pipeline, stitch, synthesize, tag, transcript
 
     spent: dict[str, float] = {}
 
@@ -123,7 +123,7 @@ def profile(text_file: Path, out: Path, encode_jobs: int | None) -> None:
     timed(synthesize, "synthesize", "synthesis (fresh cache)")
     timed(stitch, "_check_clips", "stitch: check clips")
     timed(stitch, "_plan_levels", "stitch: loudness plan")
-    timed(stitch, "_encode_parallel", "stitch: level + encode (parallel)")
+    timed(mp3join, "_encode_parallel", "stitch: level + encode (parallel)")
     timed(stitch, "_stream", "stitch: level + encode (one ffmpeg)")
     timed(tag, "tag", "tag (ID3, cover, transcript)")
     timed(transcript, "write_sidecars", "sidecars")

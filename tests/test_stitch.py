@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from audiobook import mp3join
 from audiobook import stitch as stitch_mod
 from audiobook.errors import DependencyError, OutputError, StitchError
 from audiobook.models import NARRATION, QUOTE, Clip, Script, ScriptSegment
@@ -473,7 +474,7 @@ def long_episode(tmp_path):
 
 def test_parallel_encode_matches_one_encoder(long_episode, tmp_path, monkeypatch):
     script, clips = long_episode
-    monkeypatch.setattr(stitch_mod, "_MIN_PIECE_SECONDS", 10.0)
+    monkeypatch.setattr(mp3join, "_MIN_PIECE_SECONDS", 10.0)
     one, three = tmp_path / "one.mp3", tmp_path / "three.mp3"
     t1 = stitch(script, clips, one, encode_jobs=1)
     t3 = stitch(script, clips, three, encode_jobs=3)
@@ -484,8 +485,8 @@ def test_parallel_encode_matches_one_encoder(long_episode, tmp_path, monkeypatch
     # same audio, sample for sample, up to the encoder's own noise
     assert np.sqrt(np.mean((a3 - a1) ** 2)) < 1e-3 * np.sqrt(np.mean(a1**2))
     # the joins are in pauses and stay silent
-    pieces, _, total = stitch_mod._layout(script, clips, [c.frames for c in clips], RATE, P, stitch_mod.Bumpers(None, None))
-    joins = stitch_mod._plan_joins(pieces, total, RATE, 44100, 3)
+    pieces, _, total = mp3join._layout(script, clips, [c.frames for c in clips], RATE, P, stitch_mod.Bumpers(None, None))
+    joins = mp3join._plan_joins(pieces, total, RATE, 44100, 3)
     assert len(joins) == 2
     for j in joins:
         assert np.abs(a3[2 * j - 2646 : 2 * j + 1323]).max() <= 2  # 60 ms before to 30 ms after
@@ -499,20 +500,20 @@ def test_parallel_encode_matches_one_encoder(long_episode, tmp_path, monkeypatch
 
 def test_joined_info_tag_is_what_ffmpeg_would_write(long_episode, tmp_path, monkeypatch):
     script, clips = long_episode
-    monkeypatch.setattr(stitch_mod, "_MIN_PIECE_SECONDS", 10.0)
+    monkeypatch.setattr(mp3join, "_MIN_PIECE_SECONDS", 10.0)
     one, two = tmp_path / "one.mp3", tmp_path / "two.mp3"
     stitch(script, clips, one, encode_jobs=1)
     stitch(script, clips, two, encode_jobs=2)
     data = two.read_bytes()
-    tag = stitch_mod._read_tag(data[:2048], 44100)
-    single = stitch_mod._read_tag(one.read_bytes()[:2048], 44100)
-    at, size = stitch_mod._TAG_AT, stitch_mod._TAG_SIZE
+    tag = mp3join._read_tag(data[:2048], 44100)
+    single = mp3join._read_tag(one.read_bytes()[:2048], 44100)
+    at, size = mp3join._TAG_AT, mp3join._TAG_SIZE
     assert (tag.frames, tag.delay, tag.padding) == (single.frames, single.delay, single.padding)
     assert int.from_bytes(data[at + 12 : at + 16], "big") == len(data)
-    assert tag.crc == stitch_mod._crc16(data[tag.tag_frame :])
+    assert tag.crc == mp3join._crc16(data[tag.tag_frame :])
     head = bytearray(data[:190])
     head[at + size - 2 : at + size] = b"\0\0"
-    assert int.from_bytes(data[at + size - 2 : at + size], "big") == stitch_mod._crc16(bytes(head))
+    assert int.from_bytes(data[at + size - 2 : at + size], "big") == mp3join._crc16(bytes(head))
     toc = data[at + 16 : at + 116]
     assert toc[0] == 0 and list(toc) == sorted(toc)
     assert list(toc) == pytest.approx(list(one.read_bytes()[at + 16 : at + 116]), abs=1)
@@ -520,12 +521,12 @@ def test_joined_info_tag_is_what_ffmpeg_would_write(long_episode, tmp_path, monk
 
 def test_crc16_of_a_join_is_the_crc16_of_the_whole():
     a, b = bytes(range(256)) * 3, b"joined frames" * 50
-    assert stitch_mod._crc16_shift(stitch_mod._crc16(a), len(b)) ^ stitch_mod._crc16(b) == stitch_mod._crc16(a + b)
+    assert mp3join._crc16_shift(mp3join._crc16(a), len(b)) ^ mp3join._crc16(b) == mp3join._crc16(a + b)
 
 
 def test_parallel_encode_keeps_the_loudness_plan(long_episode, tmp_path, monkeypatch):
     script, clips = long_episode
-    monkeypatch.setattr(stitch_mod, "_MIN_PIECE_SECONDS", 10.0)
+    monkeypatch.setattr(mp3join, "_MIN_PIECE_SECONDS", 10.0)
     from audiobook.loudness import integrated_loudness
 
     out = tmp_path / "two.mp3"
@@ -555,7 +556,7 @@ def test_short_episodes_and_odd_rates_use_one_encoder(long_episode, episode, tmp
 
 def test_a_bad_clip_in_one_piece_stops_every_encoder(long_episode, tmp_path, monkeypatch):
     script, clips = long_episode
-    monkeypatch.setattr(stitch_mod, "_MIN_PIECE_SECONDS", 10.0)
+    monkeypatch.setattr(mp3join, "_MIN_PIECE_SECONDS", 10.0)
     procs = []
     real_popen = subprocess.Popen
 
@@ -582,8 +583,8 @@ def test_a_bad_clip_in_one_piece_stops_every_encoder(long_episode, tmp_path, mon
 
 def test_a_surprise_from_the_encoder_falls_back_to_one(long_episode, tmp_path, monkeypatch):
     script, clips = long_episode
-    monkeypatch.setattr(stitch_mod, "_MIN_PIECE_SECONDS", 10.0)
-    monkeypatch.setattr(stitch_mod, "_trim", lambda rate, sample_rate: 10)  # too little: an extra frame per piece
+    monkeypatch.setattr(mp3join, "_MIN_PIECE_SECONDS", 10.0)
+    monkeypatch.setattr(mp3join, "_trim", lambda rate, sample_rate: 10)  # too little: an extra frame per piece
     out = tmp_path / "x.mp3"
     timings = stitch(script, clips, out, encode_jobs=2)
     single = stitch(script, clips, tmp_path / "one.mp3", encode_jobs=1)
