@@ -70,7 +70,8 @@ def main() -> None:
             for run in range(args.runs):
                 floors.append(floor(text_file, work, espeak, ffmpeg))
                 env = {**os.environ, "AUDIOBOOK_CACHE_DIR": str(work / f"cache{run}")}
-                build = [*audiobook, "build", str(text_file), "-o", str(work / "out"), *jobs]
+                # --force: the same text in the same folder would otherwise be skipped as unchanged
+                build = [*audiobook, "build", str(text_file), "-o", str(work / "out"), "--force", *jobs]
                 colds.append(timed(build, env))
                 warms.append(timed(build, env))
             f, c, w = (statistics.median(x) for x in (floors, colds, warms))
