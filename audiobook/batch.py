@@ -33,15 +33,15 @@ from .pipeline import (
     Episode,
     Options,
     Progress,
-    _cast_article,
-    _check_target,
-    _comment,
-    _encode,
-    _evict,
-    _load_profile,
-    _preflight,
-    _read,
-    _voices,
+    cast_article,
+    check_target,
+    source_comment,
+    encode_episode,
+    evict_cache,
+    load_voice_profile,
+    preflight,
+    read_article,
+    resolve_voices,
     build_key,
     output_path,
 )
@@ -195,9 +195,9 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
     """Text stages per article, one shared synthesis, encodes in parallel."""
     from concurrent.futures import ThreadPoolExecutor
 
-    profile = _load_profile(options)
-    cover = _preflight(options)
-    voices = _voices(profile, options)  # one engine start in this process, not one per article
+    profile = load_voice_profile(options)
+    cover = preflight(options)
+    voices = resolve_voices(profile, options)  # one engine start in this process, not one per article
     scripts: dict[int, tuple[Script, Path]] = {}
     spent: dict[int, float] = {}
     taken = {str(t) for t in targets if t is not None}
@@ -205,19 +205,19 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
         started = time.perf_counter()
         source = sources[index]
         try:
-            article, segments = _read(source)
-            script = _cast_article(source, article, segments, voices, options)
+            article, segments = read_article(source)
+            script = cast_article(source, article, segments, voices, options)
             mp3 = targets[index] or output_path(source, out, script.title)
             if targets[index] is None and str(mp3) in taken:
                 raise OutputError(f"stdin's article would be written to {mp3}, as another article is", "build it separately, or with another -o folder")
-            _check_target(mp3)
+            check_target(mp3)
         except Exception as exc:  # one bad article does not stop the batch
             fail(index, exc, started)
             continue
         scripts[index] = (script, mp3)
         spent[index] = time.perf_counter() - started
     clips = _synthesize_all({i: s for i, (s, _) in scripts.items()}, options, progress, fail)
-    _evict([c for group in clips.values() for c in group], options)
+    evict_cache([c for group in clips.values() for c in group], options)
     if on_encode:
         on_encode(len(clips))
 
@@ -225,7 +225,7 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
         started = time.perf_counter() - spent[index]
         script, mp3 = scripts[index]
         try:
-            episode = _encode(script, clips[index], mp3, options, cover=cover, comment=_comment(sources[index]), key=keys[index])
+            episode = encode_episode(script, clips[index], mp3, options, cover=cover, comment=source_comment(sources[index]), key=keys[index])
         except Exception as exc:
             fail(index, exc, started)
             return

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import re
 import time
@@ -28,8 +27,6 @@ from pathlib import Path
 from .atomic import temp_beside
 from .errors import AudiobookError, InputError, OutputError
 from .models import NARRATION, Article, Chapter, Script, Segment
-
-log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
@@ -102,13 +99,13 @@ def _title_from_name(source: str) -> str:
     return words[:1].upper() + words[1:] if words else "Article"
 
 
-def _load_profile(options: Options):
+def load_voice_profile(options: Options):
     from .profile import load_profile
 
     return load_profile(options.profile)  # first: a bad profile fails before any work
 
 
-def _read(source: str) -> tuple[Article, list[Segment]]:
+def read_article(source: str) -> tuple[Article, list[Segment]]:
     """Load, clean, segment and attribute one article."""
     from .attribute import attribute
     from .clean import clean
@@ -122,7 +119,7 @@ def _read(source: str) -> tuple[Article, list[Segment]]:
     return article, attribute(article.paragraphs, segment(article.paragraphs))
 
 
-def _voices(profile, options: Options) -> dict:
+def resolve_voices(profile, options: Options) -> dict:
     from .engines import get_engine
     from .profile import resolve
 
@@ -145,12 +142,12 @@ def _sections(article: Article, segments: Sequence[Segment], first: int = 0, pre
 
 def make_script(source: str, options: Options = Options()) -> Script:
     """Load, clean, segment, attribute and cast one article: the script, without audio."""
-    profile = _load_profile(options)
-    article, segments = _read(source)
-    return _cast_article(source, article, segments, _voices(profile, options), options)
+    profile = load_voice_profile(options)
+    article, segments = read_article(source)
+    return cast_article(source, article, segments, resolve_voices(profile, options), options)
 
 
-def _cast_article(source: str, article: Article, segments: list[Segment], voices: dict, options: Options) -> Script:
+def cast_article(source: str, article: Article, segments: list[Segment], voices: dict, options: Options) -> Script:
     from .cast import cast
 
     title = options.title or article.title or _title_from_name(source)
@@ -166,7 +163,7 @@ def make_digest_script(sources: Sequence[str], options: Options = Options(), *, 
     its title, with a chapter per article (and per section of an article)."""
     from .cast import cast
 
-    profile = _load_profile(options)
+    profile = load_voice_profile(options)
     segments: list[Segment] = []
     chapters: list[Chapter] = []
     paragraph = 0
@@ -177,7 +174,7 @@ def make_digest_script(sources: Sequence[str], options: Options = Options(), *, 
         paragraph = 1
     authors = []
     for source in sources:
-        article, segs = _read(source)
+        article, segs = read_article(source)
         heading = article.title or _title_from_name(source)
         first = len(segments)
         chapters.append(Chapter(heading, first))
@@ -192,7 +189,7 @@ def make_digest_script(sources: Sequence[str], options: Options = Options(), *, 
         if article.author and article.author not in authors:
             authors.append(article.author)
     combined = Article(source=", ".join(sources), paragraphs=(), title=title, author=", ".join(authors) or None, date=day.isoformat())
-    script = cast(combined, segments, _voices(profile, options), title=title, stable=options.stable_voices)
+    script = cast(combined, segments, resolve_voices(profile, options), title=title, stable=options.stable_voices)
     return replace(script, author=options.author or script.author, chapters=tuple(chapters))
 
 
@@ -222,7 +219,7 @@ def _prepare_dir(folder: Path) -> None:
         raise OutputError(f"output folder {folder} is not writable", "choose another folder with -o, or fix its permissions")
 
 
-def _preflight(options: Options) -> bytes | None:
+def preflight(options: Options) -> bytes | None:
     """What should fail before minutes of synthesis: no encoder, a missing
     jingle, a bad cover.  Returns the cover's bytes when one was given."""
     from .stitch import find_ffmpeg
@@ -238,13 +235,13 @@ def _preflight(options: Options) -> bytes | None:
     return None
 
 
-def _check_target(mp3: Path) -> None:
+def check_target(mp3: Path) -> None:
     if mp3.is_dir():
         raise OutputError(f"output path {mp3} is a folder", "give a file name ending in .mp3, or a folder with -o")
     _prepare_dir(mp3.parent)
 
 
-def _evict(clips: Sequence, options: Options) -> None:
+def evict_cache(clips: Sequence, options: Options) -> None:
     """Keep the clip cache under its cap, sparing the clips this build uses."""
     from .cache import cache_max, evict
     from .synthesize import cache_root
@@ -263,16 +260,16 @@ def render(script: Script, mp3: Path, options: Options, progress: Progress | Non
     from .synthesize import plan, synthesize
 
     started = time.perf_counter()
-    _check_target(mp3)
-    cover = _preflight(options)
+    check_target(mp3)
+    cover = preflight(options)
     utterances = plan(script, spoken)
     clips = synthesize(utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, progress=progress)
-    _evict(clips, options)
-    episode = _encode(script, clips, mp3, options, cover=cover, comment=comment, key=key)
+    evict_cache(clips, options)
+    episode = encode_episode(script, clips, mp3, options, cover=cover, comment=comment, key=key)
     return replace(episode, seconds=time.perf_counter() - started)
 
 
-def _encode(script: Script, clips: Sequence, mp3: Path, options: Options, *, cover: bytes | None, comment: str, key: str | None) -> Episode:
+def encode_episode(script: Script, clips: Sequence, mp3: Path, options: Options, *, cover: bytes | None, comment: str, key: str | None) -> Episode:
     """Stitch, encode and tag one episode from its clips; write it and its sidecars."""
     from . import __version__
     from .stitch import stitch
@@ -328,7 +325,7 @@ def build_episode(source: str, out: Path, options: Options = Options(), progress
     key = build_key(source, options)
     script = make_script(source, options)
     mp3, _ = output_paths(source, script, out)
-    episode = render(script, mp3, options, progress, comment=_comment(source), key=key)
+    episode = render(script, mp3, options, progress, comment=source_comment(source), key=key)
     return replace(episode, seconds=time.perf_counter() - started)
 
 
@@ -343,7 +340,7 @@ def build_digest(sources: Sequence[str], mp3: Path, options: Options = Options()
     return replace(episode, seconds=time.perf_counter() - started)
 
 
-def _comment(source: str) -> str:
+def source_comment(source: str) -> str:
     return "Source: stdin" if source == "-" else f"Source: {Path(source).name}"
 
 
