@@ -103,17 +103,17 @@ def load_profile(name_or_path: str | Path = "default") -> Profile:
     else:  # pragma: no cover - exercised on Python 3.10 only
         import tomli as tomllib
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise ProfileError(f"voice profile {path}: not UTF-8 text", "re-save it as UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"voice profile {path}: {exc}", "fix the TOML syntax there") from exc
-    return parse_profile(data, str(path))
+    return parse_profile(data, str(path), text)
 
 
-def parse_profile(data: dict[str, Any], where: str = "<profile>") -> Profile:
+def parse_profile(data: dict[str, Any], where: str = "<profile>", text: str = "") -> Profile:
     """Validate a profile's parsed TOML; every problem names the offending key."""
-    text = Path(where).read_text(encoding="utf-8") if Path(where).is_file() else ""
     _check_keys(data, TOP_KEYS, "", where, text)
     defaults = {k: data[k] for k in ("rate", "pitch", "volume") if k in data}
     if "narrator" not in data:
