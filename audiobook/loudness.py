@@ -46,6 +46,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # numpy is imported where it is used: start-up time counts
@@ -73,6 +74,9 @@ _HIGH_PASS = ((1.0, -2.0, 1.0), (1.0, -1.99004745483398, 0.99007225036621))
 
 
 def _np():
+    # OpenBLAS starts a thread per core at import and spins them, ~60 ms of a
+    # core for nothing: nothing here multiplies matrices big enough to share.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import numpy
 
     return numpy
