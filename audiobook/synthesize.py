@@ -243,18 +243,26 @@ def _convert(path: Path, rate: int) -> bytes:
 
 
 def trim(samples: Sequence[int], rate: int) -> tuple[int, int] | None:
-    """(start, end) sample indices around the speech, with MARGIN kept; None if silent."""
+    """(start, end) sample indices around the speech, with MARGIN kept; None if silent.
+
+    Only the edges are scanned, window by window from each end to the first
+    loud one: a clip is mostly speech, and looking at every sample of it in
+    Python cost more than synthesising it.
+    """
     window = max(1, rate // 100)
     threshold = 32768 * 10 ** (SILENCE_DBFS / 20)
-    loud = [
-        i
-        for i in range(0, len(samples), window)
-        if max(max(samples[i : i + window]), -min(samples[i : i + window])) > threshold
-    ]
-    if not loud:
+
+    def loud(i: int) -> bool:
+        chunk = samples[i : i + window]
+        return max(chunk) > threshold or -min(chunk) > threshold
+
+    starts = range(0, len(samples), window)
+    first = next((i for i in starts if loud(i)), None)
+    if first is None:
         return None
+    last = next(i for i in reversed(starts) if loud(i))
     margin = round(MARGIN * rate)
-    return max(0, loud[0] - margin), min(len(samples), loud[-1] + window + margin)
+    return max(0, first - margin), min(len(samples), last + window + margin)
 
 
 def finish_clip(raw: Path, dest: Path, *, text: str, wpm: int, rate: int) -> int:
@@ -441,6 +449,54 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class WorkerPool:
+    """Speech workers of one engine, which may be started ahead of need.
+
+    Spawning a worker and starting its engine takes ~80 ms of a core; a build
+    starts them (:func:`start_workers`) before its text stages, so they are
+    ready by the time the first utterance is.  Workers never used are stopped
+    by :meth:`close`.  One pool serves several :func:`synthesize` calls.
+    """
+
+    def __init__(self, spec: str) -> None:
+        import multiprocessing
+        import tempfile
+
+        self.spec = spec
+        self.ctx = multiprocessing.get_context("spawn")
+        self.verbose = log.isEnabledFor(logging.DEBUG)
+        self.scratch = tempfile.mkdtemp(prefix="audiobook-synth-")
+        self.workers: list[_Worker] = []
+
+    def start(self, count: int) -> None:
+        """Have ``count`` workers running (starting the missing ones now)."""
+        while len(self.workers) < count:
+            self.workers.append(_Worker(self.ctx, self.spec, self.scratch, self.verbose))
+
+    def close(self) -> None:
+        import shutil
+
+        for w in self.workers:
+            w.stop() if w.task is None and w.ready else w.kill()
+        self.workers.clear()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def start_workers(engine: str = "auto", jobs: int | None = None) -> WorkerPool:
+    """A pool of ``jobs`` (default: one per core) speech workers, starting now."""
+    from .engines import engine_info
+
+    pool = WorkerPool(engine_info(engine)[0])
+    pool.start(max(1, jobs or os.cpu_count() or 1))
+    return pool
+
+
 def _run_workers(
     tasks: dict[str, tuple[str, VoiceSettings, Path]],
     *,
@@ -449,20 +505,22 @@ def _run_workers(
     timeout: float | None,
     attempts: int,
     on_done: Callable[[str, int, int], None],
+    pool: WorkerPool | None = None,
 ) -> int:
-    """Synthesise every task (key -> text, voice, dest); returns how many needed a retry."""
-    import multiprocessing
-    import shutil
-    import tempfile
+    """Synthesise every task (key -> text, voice, dest); returns how many needed a retry.
+
+    Uses ``pool``'s workers (leaving them running) when given, else a pool of its own.
+    """
     from multiprocessing.connection import wait
 
-    ctx = multiprocessing.get_context("spawn")
-    verbose = log.isEnabledFor(logging.DEBUG)
-    scratch = tempfile.mkdtemp(prefix="audiobook-synth-")
+    own = pool is None or pool.spec != spec
+    if own:
+        pool = WorkerPool(spec)
+    assert pool is not None
+    workers = pool.workers
     queue = deque(tasks)
     failures: dict[str, int] = {}
     startup_failures = 0
-    workers: list[_Worker] = []
 
     def limit(key: str) -> float:
         return timeout if timeout is not None else 10.0 + 0.2 * word_count(tasks[key][0])
@@ -492,8 +550,7 @@ def _run_workers(
     try:
         while queue or any(w.task for w in workers):
             busy = sum(1 for w in workers if w.task is not None)
-            while len(workers) < min(jobs, len(queue) + busy):
-                workers.append(_Worker(ctx, spec, scratch, verbose))
+            pool.start(min(jobs, len(queue) + busy))
             now = time.monotonic()
             for w in workers:
                 if w.ready and w.task is None and queue:
@@ -528,10 +585,15 @@ def _run_workers(
                 elif now >= w.deadline:
                     what = "starting the engine" if w.task is None else f"after {limit(w.task):.0f} s"
                     failed(w, f"timed out {what}")
+    except BaseException:
+        if not own:  # a worker stopped mid-task would answer the next run with this one's clip
+            for w in [w for w in workers if w.task is not None]:
+                w.kill()
+                workers.remove(w)
+        raise
     finally:
-        for w in workers:
-            w.stop() if w.task is None else w.kill()
-        shutil.rmtree(scratch, ignore_errors=True)
+        if own:
+            pool.close()
     return len(failures)
 
 
@@ -544,12 +606,15 @@ def synthesize(
     timeout: float | None = None,
     attempts: int = 3,
     progress: Progress | None = None,
+    pool: WorkerPool | None = None,
 ) -> list[Clip]:
     """A checked clip for every utterance, in the same order.
 
     ``engine`` is "auto", "espeak", "pyttsx3" or "module:attr"; ``timeout``
     replaces the per-utterance limit of 10 s + 0.2 s a word; ``attempts`` is
-    how often one utterance may fail before SynthesisError.
+    how often one utterance may fail before SynthesisError; ``pool`` is a
+    :class:`WorkerPool` started earlier (see :func:`start_workers`), else the
+    workers are started here and stopped on return.
     """
     from .cache import touch
     from .engines import engine_info
@@ -596,7 +661,7 @@ def synthesize(
     if tasks:
         workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
         retried = _run_workers(tasks, spec=spec, jobs=workers, timeout=timeout, attempts=max(1, attempts),
-                               on_done=on_done)
+                               on_done=on_done, pool=pool)
     log.info(
         "%d clips (%d cached, %d synthesised, %d needed a retry) with %s in %.1f s, %d workers",
         len(items), len(items) - sum(len(v) for v in pending.values()), len(tasks), retried, spec,
