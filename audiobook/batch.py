@@ -35,6 +35,7 @@ from .pipeline import (
     Progress,
     cast_article,
     check_target,
+    draw_default_cover,
     source_comment,
     encode_episode,
     evict_cache,
@@ -195,8 +196,47 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
     """Text stages per article, one shared synthesis, encodes in parallel."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from .synthesize import start_workers
+
     profile = load_voice_profile(options)
     cover = preflight(options)
+    # the speech workers start now, while this process runs the text stages
+    workers = start_workers(options.engine, options.jobs)
+    try:
+        scripts, spent = _read_all(sources, targets, todo, out, options, profile, fail)
+        # While the workers speak, this process is idle: draw the default
+        # covers and import what encoding needs meanwhile.
+        with ThreadPoolExecutor(1, thread_name_prefix="prepare") as helper:
+            helper.submit(_warm_up)
+            drawn = {i: helper.submit(draw_default_cover, s, options) for i, (s, _) in scripts.items()} if cover is None else {}
+            clips = _synthesize_all({i: s for i, (s, _) in scripts.items()}, options, progress, fail, workers)
+    finally:
+        workers.close()
+    evict_cache([c for group in clips.values() for c in group], options)
+    if on_encode:
+        on_encode(len(clips))
+
+    def encode(index: int) -> None:
+        started = time.perf_counter() - spent[index]
+        script, mp3 = scripts[index]
+        try:
+            art = drawn[index].result() if index in drawn else cover
+            episode = encode_episode(
+                script, clips[index], mp3, options, cover=art, comment=source_comment(sources[index]), key=keys[index], drawn=index in drawn
+            )
+        except Exception as exc:
+            fail(index, exc, started)
+            return
+        elapsed = time.perf_counter() - started
+        finish(index, Outcome(sources[index], BUILT, mp3, episode.duration, elapsed, episode=replace(episode, seconds=elapsed)))
+
+    with ThreadPoolExecutor(max_workers=max(1, min(options.jobs or os.cpu_count() or 1, len(clips) or 1))) as pool:
+        for future in [pool.submit(encode, index) for index in clips]:
+            future.result()
+
+
+def _read_all(sources, targets, todo, out, options, profile, fail) -> tuple[dict[int, tuple[Script, Path]], dict[int, float]]:
+    """The text stages for each article to build: its script and output path, and the time spent."""
     voices = resolve_voices(profile, options)  # one engine start in this process, not one per article
     scripts: dict[int, tuple[Script, Path]] = {}
     spent: dict[int, float] = {}
@@ -216,28 +256,16 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
             continue
         scripts[index] = (script, mp3)
         spent[index] = time.perf_counter() - started
-    clips = _synthesize_all({i: s for i, (s, _) in scripts.items()}, options, progress, fail)
-    evict_cache([c for group in clips.values() for c in group], options)
-    if on_encode:
-        on_encode(len(clips))
-
-    def encode(index: int) -> None:
-        started = time.perf_counter() - spent[index]
-        script, mp3 = scripts[index]
-        try:
-            episode = encode_episode(script, clips[index], mp3, options, cover=cover, comment=source_comment(sources[index]), key=keys[index])
-        except Exception as exc:
-            fail(index, exc, started)
-            return
-        elapsed = time.perf_counter() - started
-        finish(index, Outcome(sources[index], BUILT, mp3, episode.duration, elapsed, episode=replace(episode, seconds=elapsed)))
-
-    with ThreadPoolExecutor(max_workers=max(1, min(options.jobs or os.cpu_count() or 1, len(clips) or 1))) as pool:
-        for future in [pool.submit(encode, index) for index in clips]:
-            future.result()
+    return scripts, spent
 
 
-def _synthesize_all(scripts: dict[int, Script], options: Options, progress: Progress | None, fail) -> dict[int, list]:
+def _warm_up() -> None:
+    from .loudness import _np
+
+    _np()
+
+
+def _synthesize_all(scripts: dict[int, Script], options: Options, progress: Progress | None, fail, workers=None) -> dict[int, list]:
     """Clips for every script from one synthesis run; on a failure, article by
     article again (what was made is cached by then) so only the culprit fails."""
     from .speech import spoken
@@ -252,7 +280,7 @@ def _synthesize_all(scripts: dict[int, Script], options: Options, progress: Prog
             fail(index, exc, started)
 
     def run(utterances: list, report: Progress | None) -> list:
-        return synthesize(utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, progress=report)
+        return synthesize(utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, progress=report, pool=workers)
 
     everything = [u for group in plans.values() for u in group]
     try:

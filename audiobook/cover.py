@@ -1,14 +1,15 @@
 """Cover art: check the user's image, or draw a default one, with Pillow.
 
     cover.png -> (bytes, "image/png")          check_cover: fit for podcast directories?
-    "Morning Brief" [, title] -> cover.jpg     default_cover: 1400 x 1400 px
+    "Morning Brief" [, title] -> JPEG bytes    draw_cover: 1400 x 1400 px
+                                  -> cover.jpg     default_cover: drawn and written
 
 Podcast directories (Apple Podcasts first, the others follow it) take a JPEG
 or PNG, square, 1400 to 3000 px, in RGB colour.  :func:`check_cover` reads the
 file's content (not its extension) and says in one line what is wrong and how
 to fix it, before minutes of synthesis are spent.
 
-:func:`default_cover` draws a plain, legible cover so that no episode or feed
+:func:`draw_cover` draws a plain, legible cover so that no episode or feed
 is left blank:
 
 1. A dark vertical gradient in a hue taken from the show name's hash, so each
@@ -32,7 +33,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .atomic import replacing
+from .atomic import write_bytes
 from .errors import DependencyError, InputError, OutputError
 
 log = logging.getLogger(__name__)
@@ -102,27 +103,40 @@ def check_cover(path: Path) -> tuple[bytes, str]:
     return data, mime
 
 
+def draw_cover(show: str, title: str | None, *, png: bool = False, size: int = SIZE) -> bytes:
+    """A cover for ``show`` (and ``title``), ``size`` px square, as JPEG (or PNG) bytes.
+
+    Keep ``size`` within 1400-3000 for directories.
+    """
+    Image = _pillow()
+    img = _draw(Image, " ".join(show.split()), " ".join((title or "").split()), size)
+    out = io.BytesIO()
+    if png:
+        img.save(out, format="PNG", optimize=True)
+    else:
+        # 4:4:4 chroma keeps the edges of white type on colour clean
+        img.save(out, format="JPEG", quality=90, subsampling=0, optimize=True)
+    return out.getvalue()
+
+
 def default_cover(show: str, title: str | None, path: Path, size: int = SIZE) -> Path:
     """Draw a cover for ``show`` (and ``title``) into ``path``: PNG if it ends in .png, else JPEG.
 
-    The image is ``size`` px square (keep it within 1400-3000 for directories)
-    and is written atomically; the path is returned.
+    The file is written atomically; the path is returned.
     """
-    Image = _pillow()
     path = Path(path)
-    img = _draw(Image, " ".join(show.split()), " ".join((title or "").split()), size)
-
-    try:
-        with replacing(path) as tmp:
-            if path.suffix.lower() == ".png":
-                img.save(tmp, format="PNG", optimize=True)
-            else:
-                # 4:4:4 chroma keeps the edges of white type on colour clean
-                img.save(tmp, format="JPEG", quality=90, subsampling=0, optimize=True)
-    except OutputError as exc:
-        raise OutputError(f"cannot write the cover {path}: {exc.message}", hint="check that the folder is writable") from exc
+    data = draw_cover(show, title, png=path.suffix.lower() == ".png", size=size)
+    write_cover(data, path)
     log.info("drew a default cover: %s", path)
     return path
+
+
+def write_cover(data: bytes, path: Path) -> None:
+    """Write cover bytes to ``path`` atomically."""
+    try:
+        write_bytes(path, data)
+    except OutputError as exc:
+        raise OutputError(f"cannot write the cover {path}: {exc.message}", hint="check that the folder is writable") from exc
 
 
 # --- checking ----------------------------------------------------------------

@@ -269,8 +269,15 @@ def render(script: Script, mp3: Path, options: Options, progress: Progress | Non
     return replace(episode, seconds=time.perf_counter() - started)
 
 
-def encode_episode(script: Script, clips: Sequence, mp3: Path, options: Options, *, cover: bytes | None, comment: str, key: str | None) -> Episode:
-    """Stitch, encode and tag one episode from its clips; write it and its sidecars."""
+def encode_episode(
+    script: Script, clips: Sequence, mp3: Path, options: Options, *, cover: bytes | None, comment: str, key: str | None, drawn: bool = False
+) -> Episode:
+    """Stitch, encode and tag one episode from its clips; write it and its sidecars.
+
+    ``cover`` is the image to embed; None draws one.  A drawn cover (None, or
+    ``drawn``: see :func:`draw_default_cover`) is also written beside the MP3
+    as ``<stem>.jpg``, for the feed, once the MP3 is in place.
+    """
     from . import __version__
     from .stitch import stitch
     from .tag import tag
@@ -294,7 +301,7 @@ def encode_episode(script: Script, clips: Sequence, mp3: Path, options: Options,
         duration = MP3(tmp_mp3).info.length
         script = script.with_timings(timings, duration)
         if cover is None:
-            cover = _default_cover(script, options, mp3)
+            cover, drawn = draw_default_cover(script, options), True
         tag(tmp_mp3, script, show=options.show, comment=comment, id3_version=options.id3_version, cover=cover)
         data = script.to_dict()
         if key is not None:
@@ -302,6 +309,10 @@ def encode_episode(script: Script, clips: Sequence, mp3: Path, options: Options,
         tmp_js.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         os.replace(tmp_mp3, mp3)
         os.replace(tmp_js, js)
+        if drawn:
+            from .cover import write_cover
+
+            write_cover(cover, mp3.with_suffix(".jpg"))
         write_sidecars(script, mp3)
     except OSError as exc:
         raise OutputError(f"cannot write {mp3}: {exc.strerror}", "check free space and permissions of the output folder") from exc
@@ -311,12 +322,11 @@ def encode_episode(script: Script, clips: Sequence, mp3: Path, options: Options,
     return Episode(mp3=mp3, script_json=js, script=script, duration=duration, seconds=time.perf_counter() - started)
 
 
-def _default_cover(script: Script, options: Options, mp3: Path) -> bytes:
-    """Draw the episode's cover beside it (<stem>.jpg, for the feed) and return its bytes."""
-    from .cover import default_cover
+def draw_default_cover(script: Script, options: Options) -> bytes:
+    """The episode's cover, drawn from the show's name and its title (JPEG bytes)."""
+    from .cover import draw_cover
 
-    path = default_cover(options.show or DEFAULT_SHOW, script.title, mp3.with_suffix(".jpg"))
-    return path.read_bytes()
+    return draw_cover(options.show or DEFAULT_SHOW, script.title)
 
 
 def build_episode(source: str, out: Path, options: Options = Options(), progress: Progress | None = None) -> Episode:
