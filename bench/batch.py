@@ -12,7 +12,8 @@ Wall time and peak memory are of the whole process tree (the RSS of every
 process in it, summed, sampled every 20 ms with psutil).  The texts are the
 repository's own test articles, cleaned: the short one is the article nearest
 500 words, the long one all of them concatenated (repeated) to 25,000 words,
-the batch the first 20.
+the batch the first 20.  Cases under 5,000 words run --repeat times (floor
+and build alternating) and show medians, with the spread of the ratios.
 
 Then the long build once more in this process, with each stage timed.
 
@@ -25,6 +26,7 @@ import argparse
 import functools
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -141,6 +143,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=None, help="-j for audiobook build")
     ap.add_argument("--skip-long", action="store_true")
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each case under 5,000 words (medians are shown)")
     ap.add_argument("--profile", metavar="TEXT", help=argparse.SUPPRESS)
     ap.add_argument("--encode-jobs", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -184,16 +187,27 @@ def main() -> None:
         print("-" * len(head))
         for name, files in cases:
             words = sum(len(f.read_text(encoding="utf-8").split()) for f in files)
-            f_time, f_mem = 0.0, 0
-            for f in files:
-                t, m = floor(f, work, espeak, ffmpeg)
-                f_time, f_mem = f_time + t, max(f_mem, m)
-            out, cache = work / f"out-{len(files)}-{words}", work / f"cache-{len(files)}-{words}"
-            b_time, b_mem = build(files, out, cache, jobs)
-            r_time, _ = build(files, out, cache, jobs)
-            print(f"{name:<26} {words:>6} {f_time:>8.2f} {b_time:>8.2f} {b_time / f_time:>6.2f} {b_mem / 1e6:>8.0f} {f_mem / 1e6:>8.0f} {r_time:>9.2f}")
-            shutil.rmtree(cache, ignore_errors=True)
-            shutil.rmtree(out, ignore_errors=True)
+            # a 2-core box shared with others is noisy: short cases take the
+            # median of several runs, floor and build alternating
+            runs = args.repeat if words < 5000 else 1
+            floors, builds, rebuilds, f_mem, b_mem = [], [], [], 0, 0
+            for _ in range(runs):
+                f_time = 0.0
+                for f in files:
+                    t, m = floor(f, work, espeak, ffmpeg)
+                    f_time, f_mem = f_time + t, max(f_mem, m)
+                floors.append(f_time)
+                out, cache = work / f"out-{len(files)}-{words}", work / f"cache-{len(files)}-{words}"
+                b_time, mem = build(files, out, cache, jobs)
+                builds.append(b_time)
+                b_mem = max(b_mem, mem)
+                rebuilds.append(build(files, out, cache, jobs)[0])
+                shutil.rmtree(cache, ignore_errors=True)
+                shutil.rmtree(out, ignore_errors=True)
+            f_time, b_time, r_time = (statistics.median(x) for x in (floors, builds, rebuilds))
+            ratios = sorted(b / f for b, f in zip(builds, floors))
+            spread = f" (ratios {ratios[0]:.2f}-{ratios[-1]:.2f} over {runs} runs)" if runs > 1 else ""
+            print(f"{name:<26} {words:>6} {f_time:>8.2f} {b_time:>8.2f} {b_time / f_time:>6.2f} {b_mem / 1e6:>8.0f} {f_mem / 1e6:>8.0f} {r_time:>9.2f}{spread}")
         if not args.skip_long:
             long_file = next(files[0] for name, files in cases if name.startswith("long"))
             for encode_jobs in (None, 1):
