@@ -25,6 +25,10 @@ cut a nested quote out of a speech quote (the inner marks then move into
 ``open``/``close``), but every input segment's ``open + text + close`` is the
 concatenation of the output segments made from it, and neither stage raises.
 
+Downstream, ``synthesize.plan`` (with no speech rewriting) must hand the engine
+every letter and digit of the segments, in order: sentence and length splits
+may only drop whitespace and punctuation between pieces.
+
 The tests run a few hundred examples (a few seconds).  For a long hunt:
 
     HYPOTHESIS_PROFILE=long /work/venv/bin/python -m pytest tests/test_segment_property.py
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from contextlib import contextmanager
 
 from hypothesis import HealthCheck, example, given, settings
@@ -46,8 +51,9 @@ from hypothesis import strategies as st
 from audiobook.attribute import attribute
 from audiobook.clean import clean
 from audiobook.load import split_paragraphs
-from audiobook.models import NARRATION, QUOTE, Article
+from audiobook.models import NARRATION, QUOTE, Article, Script, ScriptSegment, VoiceSettings
 from audiobook.segment import FAMILY, segment
+from audiobook.synthesize import MAX_CHARS, plan
 
 # --- How long to run --------------------------------------------------------
 
@@ -111,6 +117,16 @@ soup_paragraphs = st.lists(soup_text, min_size=1, max_size=5)
 # Anything Python can hold, lone surrogates included (no category is excluded).
 any_text = st.text(st.characters(exclude_categories=()), max_size=60)
 unicode_paragraphs = st.lists(any_text, min_size=1, max_size=5)
+
+
+# Paragraphs long enough to be cut for the engine (MAX_CHARS), with and without good breaks.
+long_paragraph = st.lists(
+    st.sampled_from((
+        "the council said ", "Mr. Lee ", "in the U.S. economy, ", "2.5 percent; ", "“we will ", "go,” ", "— ",
+        "it’s ", ". ", "x" * 70, "y" * 70 + " ", "word" * 30, " ", ",",
+    )),
+    min_size=10, max_size=60,
+).map("".join)
 
 
 def cleaned(text: str) -> tuple[str, ...]:
@@ -249,3 +265,19 @@ def test_attribute_keeps_every_segment_text(paragraphs):
 def test_attribute_on_cleaned_soup(text):
     paragraphs = cleaned(text)
     check_attribute_keeps_texts(paragraphs, segment(paragraphs))
+
+
+ALNUM = re.compile(r"[^\W_]")
+VOICES = {"narrator": VoiceSettings("narrator", "en"), "quote": VoiceSettings("quote", "en")}
+
+
+@RUN
+@given(soup_paragraphs | unicode_paragraphs | st.lists(long_paragraph, min_size=1, max_size=2))
+def test_plan_hands_the_engine_every_letter(paragraphs):
+    segs = attribute(paragraphs, segment(paragraphs))
+    script = Script("t", tuple(ScriptSegment(s.kind, s.text, s.paragraph, "quote" if s.kind == QUOTE else "narrator",
+                                             open=s.open, close=s.close) for s in segs), VOICES)
+    utterances = plan(script)
+    assert all(len(u.text) <= MAX_CHARS for u in utterances)
+    heard = ALNUM.findall("".join(u.text for u in utterances))
+    assert heard == ALNUM.findall("".join(s.text for s in segs))
