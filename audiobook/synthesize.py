@@ -372,7 +372,12 @@ def _rebuild(info: tuple[str, str, str | None]) -> AudiobookError:
 def _worker_main(conn, spec: str, scratch: str, verbose: bool) -> None:
     """A worker process: build the engine, then synthesise tasks until told to stop."""
     import shutil
+    import signal
 
+    # Ctrl-C in a terminal reaches the whole process group; the parent decides
+    # what becomes of the workers (it kills them), so a worker does not die of
+    # it on its own, mid-clip, with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     devnull = os.open(os.devnull, os.O_WRONLY)
     # pyttsx3 and eSpeak write to the inherited stdout/stderr; only ours may.
     os.dup2(devnull if not verbose else 2, 1)
@@ -428,13 +433,22 @@ class _Worker:
         self.ready = False
         self.rate = 0
         self.task: str | None = None
+        self.dest: Path | None = None  # where the task's clip goes
+        self.scratch = Path(scratch)
         self.deadline = time.monotonic() + STARTUP_TIMEOUT
 
     def kill(self) -> None:
+        """End the process now, and remove what it may have left half-written."""
+        import shutil
+
         if self.proc.is_alive():
             self.proc.kill()
         self.proc.join(5)
         self.conn.close()
+        pid = self.proc.pid
+        if self.dest is not None:  # killed between writing its clip and renaming it (see finish_clip)
+            self.dest.with_name(f".{self.dest.name}.{pid}.tmp").unlink(missing_ok=True)
+        shutil.rmtree(self.scratch / f"worker-{pid}", ignore_errors=True)
 
     def stop(self) -> None:
         try:
@@ -533,8 +547,9 @@ def _run_workers(
         if key is None:
             startup_failures += 1
             if startup_failures >= attempts:
+                what = "failed to start" if not worker.ready else "died before it was given work"
                 raise SynthesisError(
-                    f"the {spec} speech worker failed to start {startup_failures} times: {reason}",
+                    f"the {spec} speech worker {what} {startup_failures} times: {reason}",
                     hint="run `audiobook voices` to check the engine works",
                 )
             return
@@ -556,11 +571,17 @@ def _run_workers(
                 if w.ready and w.task is None and queue:
                     key = queue.popleft()
                     text, voice, dest = tasks[key]
-                    w.conn.send((key, text, voice, str(dest)))
-                    w.task, w.deadline = key, now + limit(key)
+                    w.task, w.dest, w.deadline = key, dest, now + limit(key)
+                    try:
+                        w.conn.send((key, text, voice, str(dest)))
+                    except OSError:  # it died while idle: the task goes back, the death is handled below
+                        queue.appendleft(key)
+                        w.task, w.dest, w.deadline = None, None, now
             soonest = min(w.deadline for w in workers)
+            # at most a fraction of a second at a time: a signal delivered to
+            # another thread does not end the wait, only the next step hears it
             ready = set(wait([w.conn for w in workers] + [w.proc.sentinel for w in workers],
-                             timeout=max(0.0, soonest - now)))
+                             timeout=min(0.25, max(0.0, soonest - now))))
             now = time.monotonic()
             for w in list(workers):
                 if w.conn in ready:
@@ -573,7 +594,7 @@ def _run_workers(
                         w.ready, w.rate, w.deadline = True, key, float("inf")
                     elif kind == "ok":
                         on_done(key, w.rate, payload)
-                        w.task, w.deadline = None, float("inf")
+                        w.task, w.dest, w.deadline = None, None, float("inf")
                     elif kind == "fatal":
                         raise _rebuild(payload)
                     else:
