@@ -193,9 +193,17 @@ def build_batch(
 
 
 def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, finish, fail) -> None:
-    """Text stages per article, one shared synthesis, encodes in parallel."""
+    """Text stages per article, one shared synthesis, encodes in parallel.
+
+    An interrupt (Ctrl-C, or SIGTERM as the CLI turns it into one) reaches the
+    main thread only; it stops the speech workers, and tells the encodes in
+    the pool to stop too (``stop``), so that none goes on to replace its
+    episode after the user gave up on the build.
+    """
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
+    from .stitch import result_of
     from .synthesize import start_workers
 
     profile = load_voice_profile(options)
@@ -207,14 +215,20 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
         # While the workers speak, this process is idle: draw the default
         # covers and import what encoding needs meanwhile.
         with ThreadPoolExecutor(1, thread_name_prefix="prepare") as helper:
-            helper.submit(_warm_up)
-            drawn = {i: helper.submit(draw_default_cover, s, options) for i, (s, _) in scripts.items()} if cover is None else {}
-            clips = _synthesize_all({i: s for i, (s, _) in scripts.items()}, options, progress, fail, workers)
+            try:
+                helper.submit(_warm_up)
+                drawn = {i: helper.submit(draw_default_cover, s, options) for i, (s, _) in scripts.items()} if cover is None else {}
+                clips = _synthesize_all({i: s for i, (s, _) in scripts.items()}, options, progress, fail, workers)
+            except BaseException:
+                helper.shutdown(wait=False, cancel_futures=True)  # draw no more covers
+                raise
     finally:
         workers.close()
     evict_cache([c for group in clips.values() for c in group], options)
     if on_encode:
         on_encode(len(clips))
+
+    stop = threading.Event()
 
     def encode(index: int) -> None:
         started = time.perf_counter() - spent[index]
@@ -222,17 +236,26 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
         try:
             art = drawn[index].result() if index in drawn else cover
             episode = encode_episode(
-                script, clips[index], mp3, options, cover=art, comment=source_comment(sources[index]), key=keys[index], drawn=index in drawn
+                script, clips[index], mp3, options, cover=art, comment=source_comment(sources[index]), key=keys[index],
+                drawn=index in drawn, stop=stop,
             )
         except Exception as exc:
-            fail(index, exc, started)
+            if not stop.is_set():  # an interrupted batch reports the interrupt, not each encode it cut short
+                fail(index, exc, started)
             return
         elapsed = time.perf_counter() - started
         finish(index, Outcome(sources[index], BUILT, mp3, episode.duration, elapsed, episode=replace(episode, seconds=elapsed)))
 
     with ThreadPoolExecutor(max_workers=max(1, min(options.jobs or os.cpu_count() or 1, len(clips) or 1))) as pool:
-        for future in [pool.submit(encode, index) for index in clips]:
-            future.result()
+        futures = [pool.submit(encode, index) for index in clips]
+        try:
+            for future in futures:
+                result_of(future)  # in steps: an interrupt is heard at once, not when the encode ends
+        except BaseException:
+            stop.set()  # the running encodes kill their ffmpegs and leave the old episodes be
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def _read_all(sources, targets, todo, out, options, profile, fail) -> tuple[dict[int, tuple[Script, Path]], dict[int, float]]:
@@ -280,7 +303,9 @@ def _synthesize_all(scripts: dict[int, Script], options: Options, progress: Prog
             fail(index, exc, started)
 
     def run(utterances: list, report: Progress | None) -> list:
-        return synthesize(utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, progress=report, pool=workers)
+        return synthesize(
+            utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, timeout=options.timeout, progress=report, pool=workers
+        )
 
     everything = [u for group in plans.values() for u in group]
     try:

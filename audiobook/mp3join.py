@@ -55,6 +55,7 @@ import logging
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO, NamedTuple, cast
@@ -72,9 +73,10 @@ from .stitch import (
     Pauses,
     _copy_clip,
     _ffmpeg_command,
-    _last_line,
+    _ffmpeg_failed,
     _walk,
     _write_silence,
+    result_of,
 )
 
 if TYPE_CHECKING:
@@ -184,12 +186,14 @@ def _encode_parallel(
     leveller: Leveller | None,
     bumpers: Bumpers,
     jobs: int,
+    stop: threading.Event | None = None,
 ) -> tuple[list[tuple[float, float]], int] | None:
     """Encode the episode in pieces, several ffmpegs at once; None when it is better left to one.
 
     Returns the timings and total frames, like :func:`.stitch._stream`.  The timings
     come from the clips' frame counts; a clip that turns out shorter or
-    longer is padded or cut to its count, so they stay exact.
+    longer is padded or cut to its count, so they stay exact.  ``stop`` set
+    from another thread ends it with KeyboardInterrupt, as in :func:`.stitch.stitch`.
     """
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
@@ -213,7 +217,11 @@ def _encode_parallel(
     parts = [partial] + [out_path.with_name(f".{out_path.name}.{os.getpid()}.{i}.part") for i in range(1, len(stretches))]
     procs: list[subprocess.Popen] = []
     errlogs: list[IO[bytes]] = []
-    stop = False  # set on the way out after an error: feeders start no more clips
+    failed = False  # set on the way out after an error: feeders start no more clips
+
+    def stopped() -> bool:
+        return failed or (stop is not None and stop.is_set())
+
     with tempfile.TemporaryDirectory(prefix="audiobook-encode-") as logs:
         try:
             for i, part in enumerate(parts):
@@ -231,7 +239,9 @@ def _encode_parallel(
                 """Stream one piece to its ffmpeg; False if ffmpeg stopped reading."""
                 stdin = cast(BinaryIO, procs[index].stdin)
                 try:
-                    _feed(pieces, *stretches[index], stdin, leveller, lambda: stop)
+                    _feed(pieces, *stretches[index], stdin, leveller, stopped)
+                    if stopped():  # cut short: this piece must not be finished as if whole
+                        raise KeyboardInterrupt
                     stdin.close()
                 except BrokenPipeError:
                     return False
@@ -240,23 +250,19 @@ def _encode_parallel(
             with ThreadPoolExecutor(len(parts), thread_name_prefix="encode") as pool:
                 feeding = [pool.submit(feed, i) for i in range(len(parts))]
                 try:
-                    fed = [job.result() for job in feeding]
+                    fed = [result_of(job) for job in feeding]
                 except BaseException:
                     # a bad clip in one piece, or an interrupt: stop every
                     # feeder (those blocked on a pipe see it break) before
                     # the pool waits for them
-                    stop = True
+                    failed = True
                     for proc in procs:
                         proc.kill()
                     raise
             for proc, ok, errlog in zip(procs, fed, errlogs):
                 returncode = proc.wait(timeout=_FINISH_TIMEOUT)
                 if returncode != 0 or not ok:
-                    raise StitchError(
-                        f"ffmpeg failed (exit {returncode}): {_last_line(errlog)}",
-                        hint="check that the output folder is writable and this ffmpeg "
-                        "can encode MP3 (libmp3lame); --debug shows the command",
-                    )
+                    raise _ffmpeg_failed(returncode, errlog, out_path)
             try:
                 _join_mp3(parts, expected, sample_rate)
             except _JoinError as exc:

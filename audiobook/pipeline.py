@@ -4,19 +4,21 @@
 
 ``make_script`` runs the text stages for one article, ``make_digest_script``
 for several in one episode (an opening, each article announced, a chapter per
-article); ``render`` adds the audio stages and writes ``<slug>.mp3`` and
-``<slug>.json`` under temporary names, renaming them into place only when both
-are complete, so an interrupted or failed build never leaves a partial file nor
-replaces a good episode.  ``build_key`` is the hash of what shapes an episode,
-recorded in its JSON.  Many articles at once, skipping unchanged ones, is
-``batch``'s business.
+article); ``render`` adds the audio stages and writes ``<slug>.mp3``, its
+cover, transcripts and ``<slug>.json`` under temporary names, renaming them
+into place only when all are complete (the JSON last), so an interrupted or
+failed build never leaves a partial file nor replaces a good episode.
+``build_key`` is the hash of what shapes an episode, recorded in its JSON.
+Many articles at once, skipping unchanged ones, is ``batch``'s business.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -24,7 +26,6 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 
-from .atomic import temp_beside
 from .errors import AudiobookError, InputError, OutputError
 from .models import NARRATION, Article, Chapter, Script, Segment
 
@@ -64,6 +65,8 @@ class Options:
     """Give a speaker the same voice in every episode (a hash of the name picks it)."""
     cover: str | None = None
     """Cover image (square JPEG/PNG, 1400-3000 px); None draws one from show and title."""
+    timeout: float | None = None
+    """Seconds one utterance may take the engine before its worker is replaced; None = 10 s + 0.2 s a word."""
     intro: str | None = None
     """Audio file played before the first words (a jingle)."""
     outro: str | None = None
@@ -252,8 +255,7 @@ def evict_cache(clips: Sequence, options: Options) -> None:
 def render(script: Script, mp3: Path, options: Options, progress: Progress | None = None, *, comment: str, key: str | None = None) -> Episode:
     """The audio stages for a script, and the safe writing of the episode's files.
 
-    Writes the MP3 and its script JSON under temporary names and renames them
-    into place together; then the cover image and the transcripts beside them.
+    Writes the MP3 and its sidecars as :func:`encode_episode` does: all or nothing.
     ``key`` is the build key recorded in the JSON (see ``build_key``).
     """
     from .speech import spoken
@@ -263,63 +265,87 @@ def render(script: Script, mp3: Path, options: Options, progress: Progress | Non
     check_target(mp3)
     cover = preflight(options)
     utterances = plan(script, spoken)
-    clips = synthesize(utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, progress=progress)
+    clips = synthesize(
+        utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, timeout=options.timeout, progress=progress
+    )
     evict_cache(clips, options)
     episode = encode_episode(script, clips, mp3, options, cover=cover, comment=comment, key=key)
     return replace(episode, seconds=time.perf_counter() - started)
 
 
 def encode_episode(
-    script: Script, clips: Sequence, mp3: Path, options: Options, *, cover: bytes | None, comment: str, key: str | None, drawn: bool = False
+    script: Script,
+    clips: Sequence,
+    mp3: Path,
+    options: Options,
+    *,
+    cover: bytes | None,
+    comment: str,
+    key: str | None,
+    drawn: bool = False,
+    stop: threading.Event | None = None,
 ) -> Episode:
     """Stitch, encode and tag one episode from its clips; write it and its sidecars.
 
     ``cover`` is the image to embed; None draws one.  A drawn cover (None, or
     ``drawn``: see :func:`draw_default_cover`) is also written beside the MP3
-    as ``<stem>.jpg``, for the feed, once the MP3 is in place.
+    as ``<stem>.jpg``, for the feed.
+
+    Every file is written under a temporary name first; only when all are
+    complete are they renamed into place: the MP3, the cover, the transcripts,
+    and the JSON last, since its build key tells the next run that the episode
+    is done (a run cut short between two renames is then rebuilt, never
+    wrongly skipped).  On any error or interrupt the temporary files are
+    removed and the episode already there is left as it was.  ``stop`` set
+    (from another thread) abandons the encoding with KeyboardInterrupt.
     """
     from . import __version__
+    from .atomic import Staging
     from .stitch import stitch
     from .tag import tag
-    from .transcript import write_sidecars
+    from .transcript import sidecars
 
     started = time.perf_counter()
-    js = mp3.with_suffix(".json")
-    tmp_mp3, tmp_js = temp_beside(mp3), temp_beside(js)
     try:
-        timings = stitch(
-            script,
-            clips,
-            tmp_mp3,
-            bitrate=options.bitrate,
-            sample_rate=options.sample_rate,
-            intro=Path(options.intro) if options.intro else None,
-            outro=Path(options.outro) if options.outro else None,
-        )
-        from mutagen.mp3 import MP3
+        with Staging() as files:
+            tmp_mp3 = files.add(mp3)
+            timings = stitch(
+                script,
+                clips,
+                tmp_mp3,
+                bitrate=options.bitrate,
+                sample_rate=options.sample_rate,
+                intro=Path(options.intro) if options.intro else None,
+                outro=Path(options.outro) if options.outro else None,
+                stop=stop,
+            )
+            from mutagen.mp3 import MP3
 
-        duration = MP3(tmp_mp3).info.length
-        script = script.with_timings(timings, duration)
-        if cover is None:
-            cover, drawn = draw_default_cover(script, options), True
-        tag(tmp_mp3, script, show=options.show, comment=comment, id3_version=options.id3_version, cover=cover)
-        data = script.to_dict()
-        if key is not None:
-            data["build"] = {"key": key, "version": __version__, "duration": round(duration, 3)}
-        tmp_js.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp_mp3, mp3)
-        os.replace(tmp_js, js)
-        if drawn:
-            from .cover import write_cover
-
-            write_cover(cover, mp3.with_suffix(".jpg"))
-        write_sidecars(script, mp3)
+            duration = MP3(tmp_mp3).info.length
+            script = script.with_timings(timings, duration)
+            if cover is None:
+                cover, drawn = draw_default_cover(script, options), True
+            tag(tmp_mp3, script, show=options.show, comment=comment, id3_version=options.id3_version, cover=cover, name=mp3)
+            if drawn:
+                files.write_bytes(mp3.with_suffix(".jpg"), cover)
+            for path, text in sidecars(script, mp3):
+                files.write_text(path, text)
+            data = script.to_dict()
+            if key is not None:
+                data["build"] = {"key": key, "version": __version__, "duration": round(duration, 3)}
+            files.write_text(mp3.with_suffix(".json"), json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+            if stop is not None and stop.is_set():
+                raise KeyboardInterrupt  # interrupted while the last files were written: keep the old episode
+            files.commit()
     except OSError as exc:
-        raise OutputError(f"cannot write {mp3}: {exc.strerror}", "check free space and permissions of the output folder") from exc
-    finally:
-        for tmp in (tmp_mp3, tmp_js):
-            tmp.unlink(missing_ok=True)
-    return Episode(mp3=mp3, script_json=js, script=script, duration=duration, seconds=time.perf_counter() - started)
+        raise OutputError(f"cannot write {mp3}: {_why(exc)}", "check free space and permissions of the output folder") from exc
+    return Episode(mp3=mp3, script_json=mp3.with_suffix(".json"), script=script, duration=duration, seconds=time.perf_counter() - started)
+
+
+def _why(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "the disk is full"
+    return exc.strerror or str(exc)
 
 
 def draw_default_cover(script: Script, options: Options) -> bytes:
@@ -358,7 +384,7 @@ def source_comment(source: str) -> str:
 
 #: Options fields that do not change the episode, so not part of its build key
 #: (cover, intro, outro and profile enter the key by their files' bytes)
-_NOT_IN_KEY = frozenset({"jobs", "cache_dir", "cache_max", "engine", "profile", "cover", "intro", "outro"})
+_NOT_IN_KEY = frozenset({"jobs", "cache_dir", "cache_max", "timeout", "engine", "profile", "cover", "intro", "outro"})
 
 
 def build_key(source: str, options: Options) -> str | None:

@@ -40,10 +40,11 @@ import logging
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, BinaryIO, NamedTuple, cast
+from typing import IO, TYPE_CHECKING, BinaryIO, NamedTuple, TypeVar, cast
 
 from .errors import DependencyError, InputError, OutputError, StitchError
 from .models import QUOTE, Clip, Script, ScriptSegment
@@ -53,11 +54,14 @@ from .models import QUOTE, Clip, Script, ScriptSegment
 from .loudness import TARGET_LUFS, TRUE_PEAK_DBTP
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import numpy as np
 
     from .loudness import Leveller
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: environment variable naming the ffmpeg to use; beats PATH and imageio-ffmpeg
 FFMPEG_ENV = "AUDIOBOOK_FFMPEG"
@@ -372,6 +376,7 @@ def stitch(
     intro: Path | None = None,
     outro: Path | None = None,
     encode_jobs: int | None = None,
+    stop: threading.Event | None = None,
 ) -> list[tuple[float, float]]:
     """Encode the clips, with pauses, into one MP3 at ``out_path``.
 
@@ -393,6 +398,10 @@ def stitch(
     per CPU); episodes of a minute or more are cut in pauses and encoded in
     that many pieces whose MP3 frames are joined (see mp3join.py).
     1 keeps the single encoder.
+
+    ``stop``, set from another thread, ends the encoding early with
+    KeyboardInterrupt (ffmpeg killed, nothing written at ``out_path``): how a
+    batch interrupted in its main thread stops the encodes of its pool.
     """
     pauses = pauses or DEFAULT_PAUSES
     if encode_jobs is not None and encode_jobs < 1:
@@ -418,7 +427,7 @@ def stitch(
         )
         return _encode(
             script, clips, frame_counts, rate, out_path, ffmpeg, bitrate, sample_rate, pauses, loudness, true_peak, bumpers,
-            jobs=encode_jobs or os.cpu_count() or 1,
+            jobs=encode_jobs or os.cpu_count() or 1, stop=stop,
         )
 
 
@@ -465,6 +474,7 @@ def _encode(
     bumpers: Bumpers,
     *,
     jobs: int = 1,
+    stop: threading.Event | None = None,
 ) -> list[tuple[float, float]]:
     """Plan the levels, then stream everything through ffmpeg into ``out_path``.
 
@@ -483,7 +493,7 @@ def _encode(
     if jobs > 1:
         from .mp3join import _encode_parallel  # lazy: it imports this module
 
-        done = _encode_parallel(script, clips, frame_counts, rate, out_path, ffmpeg, bitrate, sample_rate, pauses, leveller, bumpers, jobs)
+        done = _encode_parallel(script, clips, frame_counts, rate, out_path, ffmpeg, bitrate, sample_rate, pauses, leveller, bumpers, jobs, stop)
         if done is not None:
             _log_done(leveller, loudness, true_peak, len(clips), out_path, done[1] / rate)
             return done[0]
@@ -506,17 +516,13 @@ def _encode(
             stdin = cast(BinaryIO, proc.stdin)
             broken = False
             try:
-                timings, total = _stream(script, clips, frame_counts, rate, stdin, pauses, leveller, bumpers)
+                timings, total = _stream(script, clips, frame_counts, rate, _Stoppable(stdin, stop), pauses, leveller, bumpers)
                 stdin.close()
             except BrokenPipeError:
                 broken = True  # ffmpeg died: its exit code and stderr say why, below
             returncode = proc.wait(timeout=_FINISH_TIMEOUT)
             if returncode != 0 or broken:
-                raise StitchError(
-                    f"ffmpeg failed (exit {returncode}): {_last_line(errlog)}",
-                    hint="check that the output folder is writable and this ffmpeg "
-                    "can encode MP3 (libmp3lame); --debug shows the command",
-                )
+                raise _ffmpeg_failed(returncode, errlog, out_path)
             if not partial.exists() or partial.stat().st_size == 0:
                 raise StitchError(
                     "ffmpeg exited normally but wrote no audio",
@@ -543,6 +549,20 @@ def _encode(
 
     _log_done(leveller, loudness, true_peak, len(clips), out_path, total / rate)
     return timings
+
+
+def result_of(future: Future[T]) -> T:
+    """``future.result()``, waited for in short steps.
+
+    A signal the kernel hands to another thread does not wake a thread blocked
+    on a lock, so the main thread waiting on a long job would hear Ctrl-C or
+    SIGTERM only when the job ended; between steps Python runs the handler.
+    """
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except TimeoutError:
+            continue
 
 
 def _log_done(leveller: Leveller | None, loudness: float | None, true_peak: float, clips: int, out_path: Path, seconds: float) -> None:
@@ -644,7 +664,7 @@ def _stream(
         queue = [pool.submit(levelled, clip) for clip in itertools.islice(ahead, 2)]
 
         def copy(clip: Clip, start: int) -> int:
-            written, pcm = queue.pop(0).result()
+            written, pcm = result_of(queue.pop(0))
             queue.extend(pool.submit(levelled, c) for c in itertools.islice(ahead, 1))
             sink.write(pcm)
             return check(clip, written)
@@ -731,6 +751,33 @@ def _walk(
         last_end = span[1]
         timings.append((span[0] / rate, span[1] / rate))
     return timings, pos
+
+
+class _Stoppable:
+    """A sink that raises KeyboardInterrupt, instead of writing, once ``stop`` is set."""
+
+    def __init__(self, sink: BinaryIO, stop: threading.Event | None) -> None:
+        self.sink, self.stop = sink, stop
+
+    def write(self, data: bytes) -> int:
+        if self.stop is not None and self.stop.is_set():
+            raise KeyboardInterrupt
+        return self.sink.write(data)
+
+
+def _ffmpeg_failed(returncode: int | None, errlog: IO[bytes], out_path: Path) -> Exception:
+    """The error to raise for an ffmpeg that failed: a full disk is said as such."""
+    why = _last_line(errlog)
+    errlog.seek(0)
+    if b"No space left on device" in errlog.read():
+        return OutputError(
+            f"cannot write the MP3 in {out_path.parent}: the disk is full",
+            hint="free some space there, or choose another folder with -o, then build again",
+        )
+    return StitchError(
+        f"ffmpeg failed (exit {returncode}): {why}",
+        hint="check that the output folder is writable and this ffmpeg can encode MP3 (libmp3lame); --debug shows the command",
+    )
 
 
 def _last_line(errlog: IO[bytes]) -> str:

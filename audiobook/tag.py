@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import TagError
+from .errors import OutputError, TagError
 from .models import Chapter, Script
 
 if TYPE_CHECKING:  # mutagen is imported lazily: start-up time counts
@@ -61,6 +61,7 @@ def tag(
     id3_version: int = 3,
     transcript: str | None = None,
     cover: Path | bytes | None = None,
+    name: Path | None = None,
 ) -> None:
     """Write ID3 tags for ``script`` into ``mp3_path``, replacing any it has.
 
@@ -69,7 +70,8 @@ def tag(
     The script's chapters are written when they are timed (see
     :meth:`Script.with_timings`).  ``cover`` is an image file, checked with
     :func:`audiobook.cover.check_cover` (an ``InputError`` if unfit), or the
-    bytes of a JPEG or PNG already checked.
+    bytes of a JPEG or PNG already checked.  ``name`` is what errors call
+    the file (the episode's own name when ``mp3_path`` is its temporary file).
     """
     if id3_version not in (3, 4):
         raise TagError(
@@ -77,7 +79,7 @@ def tag(
         )
     mp3_path = Path(mp3_path)
     picture = _cover_image(cover)  # before the MP3: a bad cover is the user's to fix
-    length = _length_ms(mp3_path)
+    length = _length_ms(mp3_path, name)
     if comment is None:
         comment = script.source if script.source not in (None, "-") else None
     if transcript is None:
@@ -93,7 +95,7 @@ def tag(
         *_cover_frames(picture),
     ]:
         tags.add(frame)
-    _save(tags, mp3_path, id3_version)
+    _save(tags, mp3_path, id3_version, name)
     log.info("tagged %s (ID3v2.%d, %d frames)", mp3_path, id3_version, len(tags))
 
 
@@ -322,7 +324,7 @@ def _read(mp3_path: Path) -> ID3 | None:
         raise TagError(f"cannot read tags of {mp3_path}: {exc}", hint=_HINT) from exc
 
 
-def _length_ms(mp3_path: Path) -> int | None:
+def _length_ms(mp3_path: Path, name: Path | None = None) -> int | None:
     """Duration from the Xing header, in ms; also proves the file is an MP3.
 
     mutagen does not read the encoder delay from ffmpeg's LAME header, so this
@@ -334,11 +336,11 @@ def _length_ms(mp3_path: Path) -> int | None:
     try:
         info = MP3(mp3_path).info
     except (MutagenError, OSError) as exc:
-        raise TagError(f"cannot read {mp3_path} as an MP3: {exc}", hint=_HINT) from exc
+        raise TagError(f"cannot read {name or mp3_path} as an MP3: {_why(exc)}", hint=_HINT) from exc
     return round(info.length * 1000) if info.length > 0 else None
 
 
-def _save(tags: ID3, mp3_path: Path, id3_version: int) -> None:
+def _save(tags: ID3, mp3_path: Path, id3_version: int, name: Path | None = None) -> None:
     from mutagen import MutagenError
     from mutagen.id3 import ID3v1SaveOptions
 
@@ -351,7 +353,23 @@ def _save(tags: ID3, mp3_path: Path, id3_version: int) -> None:
         # ID3v1 is dropped: it is Latin-1 only and would go stale next to v2
         tags.save(mp3_path, v2_version=id3_version, v1=ID3v1SaveOptions.REMOVE)
     except (MutagenError, OSError) as exc:
-        raise TagError(f"cannot write tags to {mp3_path}: {exc}", hint=_HINT) from exc
+        why = _why(exc)
+        if why == _DISK_FULL:  # the output folder's problem, as for the episode's other files
+            raise OutputError(f"cannot write tags to {name or mp3_path}: {why}", hint="free some space on that disk, then build again") from exc
+        raise TagError(f"cannot write tags to {name or mp3_path}: {why}", hint=_HINT) from exc
+
+
+_DISK_FULL = "the disk is full"
+
+
+def _why(exc: Exception) -> str:
+    """What went wrong, in words; mutagen wraps the OSError of a full disk in its own error."""
+    import errno
+
+    cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else exc
+    if isinstance(cause, OSError) and cause.errno == errno.ENOSPC:
+        return _DISK_FULL
+    return str(exc)
 
 
 _MONTHS = {

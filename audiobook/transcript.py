@@ -21,7 +21,8 @@ unnamed narration cue after a quote would be put in the quoted person's
 mouth.  Quotes whose speaker is unknown are the narrator's: the text keeps
 the quote marks, so they read as they do in the article.
 
-:func:`write_sidecars` writes the three files next to the MP3, atomically.
+:func:`write_sidecars` writes the three files next to the MP3, atomically;
+:func:`sidecars` makes them for a caller that writes them with the episode.
 """
 from __future__ import annotations
 
@@ -144,6 +145,14 @@ def to_chapters_json(script: Script) -> str:
     return json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False, indent=2) + "\n"
 
 
+def sidecars(script: Script, mp3_path: Path) -> list[tuple[Path, str]]:
+    """The paths and texts of ``<stem>.vtt``, ``<stem>.srt`` and ``<stem>.chapters.json``
+    beside ``mp3_path``, for a caller that writes them with other files (see atomic.Staging)."""
+    mp3_path = Path(mp3_path)
+    texts = [to_webvtt(script), to_srt(script), to_chapters_json(script)]
+    return [(mp3_path.with_name(mp3_path.stem + suffix), text) for suffix, text in zip(SUFFIXES, texts)]
+
+
 def write_sidecars(script: Script, mp3_path: Path) -> list[Path]:
     """Write ``<stem>.vtt``, ``<stem>.srt`` and ``<stem>.chapters.json`` beside ``mp3_path``.
 
@@ -151,13 +160,11 @@ def write_sidecars(script: Script, mp3_path: Path) -> list[Path]:
     temporary file and renamed into place, so a failure never leaves a
     truncated file.  Returns their paths.
     """
-    mp3_path = Path(mp3_path)
-    texts = [to_webvtt(script), to_srt(script), to_chapters_json(script)]
-    paths = [mp3_path.with_name(mp3_path.stem + suffix) for suffix in SUFFIXES]
-    for path, text in zip(paths, texts):
+    files = sidecars(script, mp3_path)
+    for path, text in files:
         write_text(path, text)
-    log.info("wrote %s", ", ".join(p.name for p in paths))
-    return paths
+    log.info("wrote %s", ", ".join(p.name for p, _ in files))
+    return [p for p, _ in files]
 
 
 # --- cutting and packing -----------------------------------------------------
