@@ -1,14 +1,17 @@
 """Command line: parse options, call the library, turn errors into one clean line.
 
 Exit codes: 0 success, 1 failure (some article of a batch failed, an engine
-or encoder failure), 2 usage and input errors, 130 interrupted.
+or encoder failure), 2 usage and input errors, 130 interrupted (Ctrl-C,
+SIGINT), 143 terminated (SIGTERM).
 """
 from __future__ import annotations
 
 import functools
 import json
 import logging
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -24,24 +27,70 @@ def _fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM, raised in the main thread so that every ``finally``
+    runs: temporary files removed, ffmpeg and speech workers killed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class _Signals:
+    """While a command runs: SIGINT and SIGTERM raise Interrupted in the main thread.
+
+    Python's default for SIGTERM ends the process on the spot, without the
+    cleanup; for SIGINT it raises KeyboardInterrupt, which this keeps.  Only
+    the first signal raises: more of them while the build unwinds would cut
+    its cleanup short, so they are ignored (SIGKILL still ends it).
+    """
+
+    def __init__(self) -> None:
+        self.saved: dict[int, object] = {}
+        self.raised = False
+
+    def __enter__(self) -> "_Signals":
+        if threading.current_thread() is threading.main_thread():  # signal() works only there
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self.saved[signum] = signal.signal(signum, self.handle)
+        return self
+
+    def handle(self, signum, frame) -> None:
+        if not self.raised:
+            self.raised = True
+            raise Interrupted(signum)
+
+    def __exit__(self, *exc) -> None:
+        for signum, handler in self.saved.items():
+            signal.signal(signum, handler)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> None:
+    signum = getattr(exc, "signum", signal.SIGINT)
+    what = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted"
+    _fail(f"{what}; nothing was left half-written", 128 + signum)
+
+
 def handle_errors(func):
-    """Run a command; AudiobookError -> one line on stderr and its exit code."""
+    """Run a command; AudiobookError -> one line on stderr and its exit code;
+    SIGINT and SIGTERM -> cleanup, one line and 130 or 143."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         debug = click.get_current_context().find_root().params.get("debug", False)
         try:
-            return func(*args, **kwargs)
+            with _Signals():
+                return func(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit):
             raise  # click prints usage errors itself, with exit code 2
         except AudiobookError as exc:
             if debug:
                 raise
             _fail(exc.one_line(), exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             if debug:
                 raise
-            _fail("interrupted; nothing was left half-written", 130)
+            _interrupted(exc)
         except Exception as exc:  # an unexpected bug: still one line unless --debug
             if debug:
                 raise
@@ -119,10 +168,16 @@ class SizeType(click.ParamType):
 @click.option("--sample-rate", type=click.Choice(["22050", "24000", "32000", "44100", "48000"]), default="44100", show_default=True, help="MP3 sample rate in Hz.")
 @click.option("--id3", "id3_version", type=click.Choice(["3", "4"]), default="3", show_default=True, help="ID3v2 version of the tags (2.3 is the most widely read).")
 @click.option("--force", is_flag=True, help="Rebuild episodes even when their article and options have not changed.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Seconds the speech engine may take over one sentence before its worker is replaced and the sentence retried (default: 10 + 0.2 a word).",
+)
 @click.option("--cache-max", type=SizeType(), metavar="SIZE", help="Cap of the clip cache, e.g. 500M, 2G (default: $AUDIOBOOK_CACHE_MAX, else 2G); least recently used clips go first.")
 @click.option("--dask-scheduler", metavar="tcp://HOST:8786", help="Build the articles on a Dask cluster (the output folder must be shared storage; workers need distributed.worker.daemon: False).")
 @handle_errors
-def build(articles, output, title, author, show, episode, day, cover, intro, outro, profile, engine, stable_voices, jobs, bitrate, sample_rate, id3_version, force, cache_max, dask_scheduler):
+def build(articles, output, title, author, show, episode, day, cover, intro, outro, profile, engine, stable_voices, jobs, bitrate, sample_rate, id3_version, force, timeout, cache_max, dask_scheduler):
     """Make an MP3 (and its script JSON) from each ARTICLE ("-" reads stdin).
 
     A folder stands for its *.txt, *.md, *.markdown, *.html and *.htm files;
@@ -164,6 +219,7 @@ def build(articles, output, title, author, show, episode, day, cover, intro, out
         sample_rate=int(sample_rate),
         id3_version=int(id3_version),
         cache_max=cache_max,
+        timeout=timeout,
     )
     if episode is not None:
         bar = _Bar("Synthesising", target.name)
