@@ -94,3 +94,30 @@ def test_one_mp3_for_several_articles_is_a_usage_error(tmp_path):
     res = invoke("build", EXAMPLE, EXAMPLE, "-o", str(tmp_path / "x.mp3"))
     assert res.exit_code == 2
     assert "several articles" in res.output
+
+
+@pytest.mark.parametrize(("signum", "code", "said"), [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated (SIGTERM)")])
+def test_a_signal_unwinds_the_command_with_one_line_and_its_exit_code(monkeypatch, signum, code, said):
+    import os
+    import signal
+    import time
+
+    from audiobook import cache
+
+    cleaned = []
+
+    def interrupted_info(root, cap=None):
+        try:
+            os.kill(os.getpid(), getattr(signal, signum))
+            time.sleep(30)  # the handler raises long before this ends
+        finally:
+            cleaned.append(True)  # finally blocks run: that is where builds clean up
+        raise AssertionError("the signal did not interrupt the command")
+
+    monkeypatch.setattr(cache, "info", interrupted_info)
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    res = invoke("cache", "info")
+    assert res.exit_code == code
+    assert one_error_line(res) == f"audiobook: error: {said}; nothing was left half-written"
+    assert cleaned == [True]
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before  # put back afterwards
