@@ -31,6 +31,8 @@ from .models import NARRATION, Article, Chapter, Script, Segment
 
 Progress = Callable[[int, int], None]
 
+#: what to do when the output folder's disk is full
+DISK_FULL_HINT = "free some space on that disk, or choose another folder with -o, then build again"
 #: the show name drawn on a default cover when no --show is given
 DEFAULT_SHOW = "Audio edition"
 
@@ -338,14 +340,10 @@ def encode_episode(
                 raise KeyboardInterrupt  # interrupted while the last files were written: keep the old episode
             files.commit()
     except OSError as exc:
-        raise OutputError(f"cannot write {mp3}: {_why(exc)}", "check free space and permissions of the output folder") from exc
+        if exc.errno == errno.ENOSPC:
+            raise OutputError(f"cannot write {mp3}: the disk is full", DISK_FULL_HINT) from exc
+        raise OutputError(f"cannot write {mp3}: {exc.strerror or exc}", "check free space and permissions of the output folder") from exc
     return Episode(mp3=mp3, script_json=mp3.with_suffix(".json"), script=script, duration=duration, seconds=time.perf_counter() - started)
-
-
-def _why(exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "the disk is full"
-    return exc.strerror or str(exc)
 
 
 def draw_default_cover(script: Script, options: Options) -> bytes:

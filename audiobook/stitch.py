@@ -772,7 +772,7 @@ def _ffmpeg_failed(returncode: int | None, errlog: IO[bytes], out_path: Path) ->
     if b"No space left on device" in errlog.read():
         return OutputError(
             f"cannot write the MP3 in {out_path.parent}: the disk is full",
-            hint="free some space there, or choose another folder with -o, then build again",
+            hint="free some space on that disk, or choose another folder with -o, then build again",
         )
     return StitchError(
         f"ffmpeg failed (exit {returncode}): {why}",
