@@ -35,7 +35,7 @@ The tests run a few hundred examples (a few seconds).  For a long hunt:
 
 (``SEGMENT_EXAMPLES=N`` sets the number of examples per test outright.)
 Every failure hypothesis finds is to be kept below as an ``@example``; none
-has been found so far (100,000 examples in the long run), so the examples
+has been found so far (20,000 a test in the long run), so the examples
 there are hand-picked hard cases that then always run.
 """
 from __future__ import annotations
