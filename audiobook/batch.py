@@ -214,13 +214,15 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
         scripts, spent = _read_all(sources, targets, todo, out, options, profile, fail)
         # While the workers speak, this process is idle: draw the default
         # covers and import what encoding needs meanwhile.
-        with ThreadPoolExecutor(1, thread_name_prefix="prepare") as helper:
+        # Their loudness is measured as the clips come, in another thread.
+        with ThreadPoolExecutor(1, thread_name_prefix="prepare") as helper, ThreadPoolExecutor(1, thread_name_prefix="measure") as meter:
             try:
                 helper.submit(_warm_up)
                 drawn = {i: helper.submit(draw_default_cover, s, options) for i, (s, _) in scripts.items()} if cover is None else {}
-                clips = _synthesize_all({i: s for i, (s, _) in scripts.items()}, options, progress, fail, workers)
+                clips, measuring = _synthesize_all({i: s for i, (s, _) in scripts.items()}, options, progress, fail, workers, meter)
             except BaseException:
                 helper.shutdown(wait=False, cancel_futures=True)  # draw no more covers
+                meter.shutdown(wait=False, cancel_futures=True)
                 raise
     finally:
         workers.close()
@@ -237,7 +239,7 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
             art = drawn[index].result() if index in drawn else cover
             episode = encode_episode(
                 script, clips[index], mp3, options, cover=art, comment=source_comment(sources[index]), key=keys[index],
-                drawn=index in drawn, stop=stop,
+                drawn=index in drawn, stop=stop, measured=_measured(measuring.get(index)),
             )
         except Exception as exc:
             if not stop.is_set():  # an interrupted batch reports the interrupt, not each encode it cut short
@@ -282,16 +284,37 @@ def _read_all(sources, targets, todo, out, options, profile, fail) -> tuple[dict
     return scripts, spent
 
 
+def _measured(entry):
+    """The finished stitch.Measured of an article, or None (measure when encoding)."""
+    if entry is None:
+        return None
+    meter, future = entry
+    try:
+        future.result()  # it ends with the synthesis: all its clips came, or it was closed
+    except Exception as exc:  # a clip it could not read: the encode measures again and says why
+        log.debug("measuring during synthesis failed: %s", exc)
+        return None
+    return meter
+
+
 def _warm_up() -> None:
     from .loudness import _np
 
     _np()
 
 
-def _synthesize_all(scripts: dict[int, Script], options: Options, progress: Progress | None, fail, workers=None) -> dict[int, list]:
+def _synthesize_all(
+    scripts: dict[int, Script], options: Options, progress: Progress | None, fail, workers=None, measuring=None
+) -> tuple[dict[int, list], dict]:
     """Clips for every script from one synthesis run; on a failure, article by
-    article again (what was made is cached by then) so only the culprit fails."""
+    article again (what was made is cached by then) so only the culprit fails.
+
+    With ``measuring`` (an executor), each script's clips are measured for
+    loudness there as they arrive (stitch.Measured); returns the clips and,
+    per script, the future of its measurement.
+    """
     from .speech import spoken
+    from .stitch import Measured
     from .synthesize import plan, synthesize
 
     started = time.perf_counter()
@@ -301,15 +324,36 @@ def _synthesize_all(scripts: dict[int, Script], options: Options, progress: Prog
             plans[index] = plan(script, spoken)
         except Exception as exc:
             fail(index, exc, started)
+    meters: dict[int, Measured] = {}
+    measured: dict = {}
+    if measuring is not None and not (options.intro or options.outro):
+        for index, group in plans.items():
+            meters[index] = Measured(scripts[index], len(group))
+            measured[index] = (meters[index], measuring.submit(meters[index].run))
+    owners = [(index, at) for index, group in plans.items() for at in range(len(group))]
 
-    def run(utterances: list, report: Progress | None) -> list:
+    def run(utterances: list, report: Progress | None, on_clip=None) -> list:
         return synthesize(
-            utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, timeout=options.timeout, progress=report, pool=workers
+            utterances, engine=options.engine, jobs=options.jobs, cache_dir=options.cache_dir, timeout=options.timeout,
+            progress=report, pool=workers, on_clip=on_clip,
         )
 
+    def on_clip(i: int, clip) -> None:
+        index, at = owners[i]
+        if index in meters:
+            meters[index].put(at, clip)
+
+    try:
+        return _run_all(plans, run, on_clip, progress, fail, started, meters), measured
+    finally:
+        for meter in meters.values():  # a walk still waiting gets no more clips
+            meter.close()
+
+
+def _run_all(plans, run, on_clip, progress, fail, started, meters) -> dict[int, list]:
     everything = [u for group in plans.values() for u in group]
     try:
-        flat = run(everything, progress)
+        flat = run(everything, progress, on_clip)
     except SynthesisError as exc:
         if len(plans) == 1:
             fail(next(iter(plans)), exc, started)
@@ -327,8 +371,9 @@ def _synthesize_all(scripts: dict[int, Script], options: Options, progress: Prog
         return clips
     clips = {}
     for index, group in plans.items():
+        meter = meters.get(index)
         try:
-            clips[index] = run(group, None)
+            clips[index] = run(group, None, meter.put if meter else None)
         except AudiobookError as exc:
             fail(index, exc, started)
     return clips

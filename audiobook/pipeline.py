@@ -286,6 +286,7 @@ def encode_episode(
     key: str | None,
     drawn: bool = False,
     stop: threading.Event | None = None,
+    measured=None,
 ) -> Episode:
     """Stitch, encode and tag one episode from its clips; write it and its sidecars.
 
@@ -300,6 +301,7 @@ def encode_episode(
     wrongly skipped).  On any error or interrupt the temporary files are
     removed and the episode already there is left as it was.  ``stop`` set
     (from another thread) abandons the encoding with KeyboardInterrupt.
+    ``measured`` is the clips' loudness taken during synthesis (stitch.Measured).
     """
     from . import __version__
     from .atomic import Staging
@@ -320,6 +322,7 @@ def encode_episode(
                 intro=Path(options.intro) if options.intro else None,
                 outro=Path(options.outro) if options.outro else None,
                 stop=stop,
+                measured=measured,
             )
             from mutagen.mp3 import MP3
 

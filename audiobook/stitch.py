@@ -41,7 +41,7 @@ import os
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO, NamedTuple, TypeVar, cast
@@ -377,6 +377,7 @@ def stitch(
     outro: Path | None = None,
     encode_jobs: int | None = None,
     stop: threading.Event | None = None,
+    measured: Measured | None = None,
 ) -> list[tuple[float, float]]:
     """Encode the clips, with pauses, into one MP3 at ``out_path``.
 
@@ -402,6 +403,11 @@ def stitch(
     ``stop``, set from another thread, ends the encoding early with
     KeyboardInterrupt (ffmpeg killed, nothing written at ``out_path``): how a
     batch interrupted in its main thread stops the encodes of its pool.
+
+    ``measured`` is a :class:`Measured` that took the clips' loudness while
+    they were being synthesised, which saves reading them all once more
+    before the encoding can start (ignored with an intro or outro, or if it
+    did not finish).
     """
     pauses = pauses or DEFAULT_PAUSES
     if encode_jobs is not None and encode_jobs < 1:
@@ -427,8 +433,87 @@ def stitch(
         )
         return _encode(
             script, clips, frame_counts, rate, out_path, ffmpeg, bitrate, sample_rate, pauses, loudness, true_peak, bumpers,
-            jobs=encode_jobs or os.cpu_count() or 1, stop=stop,
+            jobs=encode_jobs or os.cpu_count() or 1, stop=stop, measured=measured,
         )
+
+
+class Measured:
+    """The loudness of a script's clips, measured while they are being made.
+
+    Synthesis hands each clip over with :meth:`put` (in any order, as workers
+    finish them); :meth:`run`, in another thread, walks the episode's layout
+    in reading order, waiting for each clip in turn, and measures it where the
+    pauses put it: the same measuring pass :func:`stitch` would make, done
+    while the main thread waits on the speech workers.  :meth:`close` ends a
+    walk that will get no more clips (a failed synthesis).
+    """
+
+    def __init__(self, script: Script, count: int, *, loudness: float = TARGET_LUFS, true_peak: float = TRUE_PEAK_DBTP,
+                 pauses: Pauses | None = None) -> None:
+        self.script = script
+        self.loudness = loudness
+        self.true_peak = true_peak
+        self.pauses = pauses or DEFAULT_PAUSES
+        self._clips: list[Clip | None] = [None] * count
+        self._ready = threading.Condition()
+        self._closed = False
+        self._done: tuple[Leveller, int] | None = None
+
+    def put(self, index: int, clip: Clip) -> None:
+        with self._ready:
+            self._clips[index] = clip
+            self._ready.notify_all()
+
+    def close(self) -> None:
+        with self._ready:
+            self._closed = True
+            self._ready.notify_all()
+
+    def _in_order(self) -> Iterator[Clip]:
+        for index in range(len(self._clips)):
+            with self._ready:
+                self._ready.wait_for(lambda: self._clips[index] is not None or self._closed)
+                clip = self._clips[index]
+            if clip is None:
+                raise _Abandoned
+            yield clip
+
+    def run(self) -> None:
+        """Measure every clip as it comes (returns early, measuring nothing, if closed first)."""
+        from .loudness import Leveller
+
+        if not self._clips:
+            return
+        leveller: Leveller | None = None
+
+        def measure(clip: Clip, start: int) -> int:
+            nonlocal leveller
+            if leveller is None:
+                leveller = Leveller(clip.rate, self.loudness + _MP3_LOSS_DB, self.true_peak, margin=_MP3_PEAK_MARGIN_DB)
+            samples = _read_samples(clip.path)
+            leveller.measure(samples, start)
+            return len(samples)
+
+        clips = self._in_order()
+        try:
+            first = next(clips)  # the layout's pauses need the clips' rate
+            _, total = _walk(self.script, itertools.chain([first], clips), first.rate, self.pauses, measure)
+        except _Abandoned:
+            return
+        self._done = (leveller, total) if leveller is not None else None
+
+    def result(self, like: Leveller, rate: int) -> tuple[Leveller, int] | None:
+        """The measured leveller and total frames, if the walk finished with the
+        settings of ``like`` at ``rate``; else None (measure again)."""
+        if self._done is None:
+            return None
+        leveller, total = self._done
+        same = (leveller.rate, leveller.target, leveller.limiter.ceiling) == (rate, like.target, like.limiter.ceiling)
+        return (leveller, total) if same else None
+
+
+class _Abandoned(Exception):
+    """A Measured walk was closed before all its clips came."""
 
 
 class Bumpers(NamedTuple):
@@ -475,6 +560,7 @@ def _encode(
     *,
     jobs: int = 1,
     stop: threading.Event | None = None,
+    measured: Measured | None = None,
 ) -> list[tuple[float, float]]:
     """Plan the levels, then stream everything through ffmpeg into ``out_path``.
 
@@ -489,7 +575,7 @@ def _encode(
     # Measured before ffmpeg starts: the gain must be known for the first clip.
     leveller = None
     if loudness is not None:
-        leveller = _plan_levels(script, clips, frame_counts, rate, pauses, loudness, true_peak, bumpers)
+        leveller = _plan_levels(script, clips, frame_counts, rate, pauses, loudness, true_peak, bumpers, measured)
     if jobs > 1:
         from .mp3join import _encode_parallel  # lazy: it imports this module
 
@@ -583,11 +669,13 @@ def _plan_levels(
     loudness: float,
     true_peak: float,
     bumpers: Bumpers = Bumpers(None, None),
+    measured: Measured | None = None,
 ) -> Leveller:
     """Measure the episode from its clips, where the pauses will put them, and plan the gain.
 
-    One pass reads every clip to measure the loudness; a second one, only when
-    the gain reaches the limiter, predicts what limiting takes away.
+    One pass reads every clip to measure the loudness (skipped when
+    ``measured`` did it while the clips were being made); a second one, only
+    when the gain reaches the limiter, predicts what limiting takes away.
     """
     from .loudness import Leveller
 
@@ -603,7 +691,12 @@ def _plan_levels(
         leveller.predict(samples, start)
         return len(samples)
 
-    _, total = _walk(script, clips, rate, pauses, measure, bumpers=bumpers)
+    premeasured = measured.result(leveller, rate) if measured is not None and not any(bumpers) else None
+    if premeasured is not None:
+        leveller, total = premeasured
+        log.debug("loudness was measured while the clips were made")
+    else:
+        _, total = _walk(script, clips, rate, pauses, measure, bumpers=bumpers)
     leveller.plan(total)
     if leveller.limits:
         _walk(script, clips, rate, pauses, predict, bumpers=bumpers)
@@ -678,7 +771,7 @@ def _stream(
 
 def _walk(
     script: Script,
-    clips: Sequence[Clip],
+    clips: Iterable[Clip],
     rate: int,
     pauses: Pauses,
     clip_at: Callable[[Clip, int], int],

@@ -628,6 +628,7 @@ def synthesize(
     attempts: int = 3,
     progress: Progress | None = None,
     pool: WorkerPool | None = None,
+    on_clip: Callable[[int, Clip], None] | None = None,
 ) -> list[Clip]:
     """A checked clip for every utterance, in the same order.
 
@@ -635,7 +636,9 @@ def synthesize(
     replaces the per-utterance limit of 10 s + 0.2 s a word; ``attempts`` is
     how often one utterance may fail before SynthesisError; ``pool`` is a
     :class:`WorkerPool` started earlier (see :func:`start_workers`), else the
-    workers are started here and stopped on return.
+    workers are started here and stopped on return.  ``on_clip(index, clip)``
+    hears of each utterance's clip as soon as it is ready (cached ones first),
+    so that later stages can start on them.
     """
     from .cache import touch
     from .engines import engine_info
@@ -661,6 +664,8 @@ def synthesize(
         if hit:
             touch(path)  # mtime = last use: the cache evicts least recently used clips
             clips[i] = Clip(u.segment, u.part, path, rate=hit[0], frames=hit[1], spans=u.spans, text=u.text)
+            if on_clip:
+                on_clip(i, clips[i])
             done += 1
         else:
             pending.setdefault(key, []).append(i)
@@ -673,6 +678,8 @@ def synthesize(
         for i in pending[key]:
             u = items[i]
             clips[i] = Clip(u.segment, u.part, tasks[key][2], rate=rate, frames=frames, spans=u.spans, text=u.text)
+            if on_clip:
+                on_clip(i, clips[i])
         done += len(pending[key])
         if progress:
             progress(done, len(items))

@@ -591,3 +591,57 @@ def test_a_surprise_from_the_encoder_falls_back_to_one(long_episode, tmp_path, m
     assert timings == single
     assert len(decode(out, 44100)) == len(decode(tmp_path / "one.mp3", 44100))
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_loudness_measured_during_synthesis_is_what_the_encoder_would_measure(episode, tmp_path):
+    """Clips handed to a Measured out of order, from another thread, as workers
+    finish them, give the same plan as the measuring pass of stitch itself,
+    and stitch then skips that pass."""
+    import random
+    import threading
+
+    script, clips, _, _ = episode
+    measured = stitch_mod.Measured(script, len(clips))
+    walker = threading.Thread(target=measured.run)
+    walker.start()
+    order = list(range(len(clips)))
+    random.Random(7).shuffle(order)
+    for i in order:
+        measured.put(i, clips[i])
+    walker.join(10)
+    assert not walker.is_alive()
+    rate, counts = stitch_mod._check_clips(script, clips)
+    args = (script, clips, counts, rate, stitch_mod.DEFAULT_PAUSES, -16.0, -1.0)
+    again = stitch_mod._plan_levels(*args)
+    early = stitch_mod._plan_levels(*args, measured=measured)
+    assert early.measured == again.measured and early.gain_db == again.gain_db
+    assert early.meter.energy is measured.result(again, rate)[0].meter.energy  # its own pass, not a new one
+
+    def reads(**kw) -> int:
+        seen = []
+        real = stitch_mod._read_samples
+        stitch_mod._read_samples = lambda path: seen.append(path) or real(path)
+        try:
+            stitch_mod._plan_levels(*args, **kw)
+        finally:
+            stitch_mod._read_samples = real
+        return len(seen)
+
+    # the measuring pass, one read a clip, is the one left out
+    assert reads() - reads(measured=measured) == len(clips)
+
+
+def test_an_abandoned_measurement_is_not_used(episode):
+    import threading
+
+    script, clips, _, _ = episode
+    measured = stitch_mod.Measured(script, len(clips))
+    walker = threading.Thread(target=measured.run)
+    walker.start()
+    measured.put(0, clips[0])
+    measured.close()  # synthesis failed: the rest never come
+    walker.join(10)
+    assert not walker.is_alive()
+    rate, counts = stitch_mod._check_clips(script, clips)
+    plain = stitch_mod._plan_levels(script, clips, counts, rate, stitch_mod.DEFAULT_PAUSES, -16.0, -1.0)
+    assert measured.result(plain, rate) is None
