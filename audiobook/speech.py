@@ -27,7 +27,8 @@ own, tested on its own in tests/test_speech.py):
  7. currency: "£5m" -> "five million pounds", "$2.3bn", "€40", "50p", "US$",
     "£5-6m" -> "five to six million pounds", "£2.50" -> "two pounds fifty"
  8. percentages: "3.5%" -> "three point five per cent"
- 9. times: "9am", "9.30pm", "21:45", "10:30"
+ 9. times: "9am", "9.30pm", "21:45", "10:30", "1030 GMT", and "at 10.30"
+    (British style)
 10. dates: "3 March 2024" -> "the third of March twenty twenty-four",
     "March 3, 2024" -> "March third, twenty twenty-four"
 11. decades: "1990s" -> "nineteen nineties", "’90s" -> "nineties"
@@ -477,8 +478,9 @@ def initials(text: str) -> str:
         return ".".join(re.findall("[A-Z]", m.group())) + ("." if m.group().endswith(".") and keep else "")
 
     def single(m: re.Match[str]) -> str:
-        prev, opens = _word_before(m.string, m.start())
-        if opens or (prev[:1].isupper() and prev.lower() not in FUNCTION_WORDS):
+        # "J. Smith" opening the text, or "George W. Bush" after a name
+        prev, _ = _word_before(m.string, m.start())
+        if not m.string[: m.start()].strip() or (prev[:1].isupper() and prev.lower() not in FUNCTION_WORDS):
             return m.group(1) + " "
         return m.group()
 
@@ -557,8 +559,10 @@ _MONEY = re.compile(
 _PENCE = re.compile(r"(?<![\w.£$€])(\d+(?:\.\d+)?)p(?![\w'’])")
 
 
-def _money(amount: str, sym: str) -> str:
+def _money(amount: str, sym: str, attributive: bool = False) -> str:
     one, many, small_one, small_many = CURRENCIES[sym]
+    if attributive:  # "a £5 fee" -> "a five pound fee"
+        many, small_many = one, small_one
     whole, _, frac = amount.replace(",", "").partition(".")
     units = int(whole or "0")
     if frac and len(frac) != 2:
@@ -574,17 +578,23 @@ def _say_money(m: re.Match[str]) -> str:
     sym, a, mult_a, word_a, sym_b, b, mult_b, word_b = m.groups()
     mult_a = MULTIPLIERS.get(mult_a or word_a or "", "")
     mult_b = MULTIPLIERS.get(mult_b or word_b or "", "")
-    many = CURRENCIES[sym][1]
+    # after "a"/"an" the amount describes a noun: "a $2.3bn probe" -> "a ... billion dollar probe"
+    attributive = _word_before(m.string, m.start())[0].lower() in ("a", "an")
+    unit = 0 if attributive else 1
+
+    def many(symbol: str) -> str:
+        return CURRENCIES[symbol][unit]
+
     if b is None:
-        return f"{number_words(a)} {mult_a} {many}" if mult_a else _money(a, sym)
+        return f"{number_words(a)} {mult_a} {many(sym)}" if mult_a else _money(a, sym, attributive)
     if mult_b and (not mult_a or mult_a == mult_b):
-        return f"{number_words(a)} to {number_words(b)} {mult_b} {many}"
+        return f"{number_words(a)} to {number_words(b)} {mult_b} {many(sym)}"
     if mult_a or mult_b:
-        first = f"{number_words(a)} {mult_a} {many}" if mult_a else _money(a, sym)
-        return f"{first} to {number_words(b)} {mult_b} {CURRENCIES[sym_b or sym][1]}"
+        first = f"{number_words(a)} {mult_a} {many(sym)}" if mult_a else _money(a, sym, attributive)
+        return f"{first} to {number_words(b)} {mult_b} {many(sym_b or sym)}"
     if "." not in a + b:
-        return f"{number_words(a)} to {number_words(b)} {many}"
-    return f"{_money(a, sym)} to {_money(b, sym_b or sym)}"
+        return f"{number_words(a)} to {number_words(b)} {many(sym)}"
+    return f"{_money(a, sym, attributive)} to {_money(b, sym_b or sym, attributive)}"
 
 
 def currency(text: str) -> str:
@@ -612,8 +622,15 @@ def percentages(text: str) -> str:
 
 # --- 9. times ----------------------------------------------------------------------------
 
-_CLOCK12 = re.compile(r"(?<![\w.:])(\d{1,2})(?:[.:](\d{2}))?\s?([ap])\.?m\b\.?", re.IGNORECASE)
+_CLOCK12 = re.compile(r"(?<![\w.:])(\d{1,2})(?:[.:]?(\d{2}))?\s?([ap])\.?m\b\.?", re.IGNORECASE)  # 9am, 9.30pm, 930pm
+#: "1030 GMT", as news wires write times
+_ZONED = re.compile(r"(?<![\w.:,])([01]\d|2[0-3])([0-5]\d)(?=\s?(?:GMT|BST|UTC|CET|CEST|EST|EDT|ET|PST|PDT|PT)\b)")
 _CLOCK24 = re.compile(r"(?<![\w.:,])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
+# British "at 10.30": a time only after a word that introduces one, and not before a unit
+_DOT_TIME = re.compile(
+    r"\b(at|from|until|till|before|after) ([01]?\d|2[0-3])\.([0-5]\d)"
+    r"(?![\d%]|\.\d|\s?(?:per|percent|pc|points?|times|m|bn|million|billion|pounds|dollars|euros)\b)"
+)
 
 
 def _minutes(mm: int) -> str:
@@ -629,12 +646,14 @@ def times(text: str) -> str:
         return f"{words} {half}.m."  # a sentence's full stop after "9am" is inside the match
 
     def twentyfour(m: re.Match[str]) -> str:
-        hour, mm = int(m.group(1)), int(m.group(2))
+        hour, mm = int(m.group(m.lastindex - 1)), int(m.group(m.lastindex))
+        lead = m.group(1) + " " if m.lastindex == 3 else ""
         if mm == 0:
-            return f"{cardinal(hour)} o'clock" if 1 <= hour <= 12 else f"{cardinal(hour)} hundred"
-        return f"{cardinal(hour)} {_minutes(mm)}"
+            return lead + (f"{cardinal(hour)} o'clock" if 1 <= hour <= 12 else f"{cardinal(hour)} hundred")
+        return f"{lead}{cardinal(hour)} {_minutes(mm)}"
 
-    return _CLOCK24.sub(twentyfour, _CLOCK12.sub(twelve, text))
+    text = _CLOCK12.sub(twelve, text)
+    return _DOT_TIME.sub(twentyfour, _CLOCK24.sub(twentyfour, _ZONED.sub(twentyfour, text)))
 
 
 # --- 10. dates ---------------------------------------------------------------------------

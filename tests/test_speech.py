@@ -233,6 +233,8 @@ def test_initials(display, heard):
         ("£500,000", "five hundred thousand pounds"),
         ("It cost £2.3bn, up", "It cost two point three billion pounds, up"),
         ("¥300", "three hundred yen"),
+        ("a $2.3bn probe", "a two point three billion dollar probe"),  # describing a noun
+        ("an £8m deal and a £5 fee", "an eight million pound deal and a five pound fee"),
     ],
 )
 def test_currency(display, heard):
@@ -289,6 +291,13 @@ def test_percentages(display, heard):
         ("10:30 GMT", "ten thirty G.M.T"),
         ("09:00 and 21:00", "nine o'clock and twenty-one hundred"),
         ("13pm", "thirteen pm"),  # not a time
+        ("930am and 1215pm", "nine thirty a.m. and twelve fifteen p.m."),
+        ("at 1030 GMT and 2100 BST", "at ten thirty G.M.T and twenty-one hundred B.S.T"),
+        ("1995 GMT", "nineteen ninety-five G.M.T"),  # not a clock time: 95 minutes
+        ("talks resume at 10.30 on Friday", "talks resume at ten thirty on Friday"),
+        ("from 9.00 until 17.45", "from nine o'clock until seventeen forty-five"),
+        ("at 10.30 per cent and at 2.50 pounds", "at ten point three zero per cent and at two point five zero pounds"),
+        ("rose to 10.30", "rose to ten point three zero"),  # a decimal, not a time
     ],
 )
 def test_times(display, heard):
