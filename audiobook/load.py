@@ -1,9 +1,14 @@
 """Load: a file path (or "-" for stdin) -> Article with raw paragraphs.
 
 Steps:
-1. read the bytes and decode them (UTF-8, with or without BOM); refuse binary;
-2. pick a reader by extension or content: plain text, Markdown or HTML;
-3. split into paragraphs: blocks separated by blank lines; a text with no blank
+1. read the bytes and decode them: UTF-8 (with or without BOM), UTF-16/32 with
+   a BOM, UTF-8 with a few stray legacy bytes, else the encoding
+   charset-normalizer finds (Windows-1252 preferred when it fits as well as
+   the guess); refuse binary files;
+2. drop control characters (terminal escapes, NULs, bells...) and turn the
+   ones that separate words or lines into spaces or line breaks;
+3. pick a reader by extension or content: plain text, Markdown or HTML;
+4. split into paragraphs: blocks separated by blank lines; a text with no blank
    line at all has one paragraph per line (how many scrapers save articles).
 
 Paragraphs keep their inner line breaks here: cleaning works line by line and
@@ -12,6 +17,7 @@ which knows what boilerplate looks like.
 """
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import sys
@@ -26,16 +32,19 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 50 * 1024 * 1024
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+#: how much of the file the NUL-byte test for binary files looks at
+SNIFF_BYTES = 8192
 
 
 def load(source: str | Path) -> Article:
     """Read an article from a file, or from stdin when ``source`` is "-"."""
     name = str(source)
     data = _read_bytes(name)
-    text = _decode(data, name)
+    text = plain_text(_decode(data, name))
     suffix = Path(name).suffix.lower() if name != "-" else ""
     headings: tuple[str, ...] = ()
-    if suffix in HTML_SUFFIXES or (not suffix and _looks_like_html(text)):
+    if suffix in HTML_SUFFIXES or (suffix not in MARKDOWN_SUFFIXES and _looks_like_html(text)):
+        # a page saved as .txt is still a page: its scripts must not be read out
         title, paragraphs, headings = _html_paragraphs(text)
     else:
         title = None
@@ -70,17 +79,117 @@ def _read_bytes(name: str) -> bytes:
         raise LoadError(f"{name}: cannot read ({exc.strerror})", "check the file's permissions") from exc
 
 
+_BOMS = (  # UTF-32 first: its little-endian BOM begins with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+#: a legacy guess may lose to Windows-1252 by this much disorder (0-1) and still
+#: give way to it: charset-normalizer often ranks look-alike code pages
+#: (cp1250, cp775) first for French, German or Spanish text, misreading è, ß, ñ
+PREFER_CP1252_WITHIN = 0.02
+
+
+def _binary(name: str) -> LoadError:
+    return LoadError(f"{name}: looks like a binary file, not text", "give a text, Markdown or HTML article")
+
+
 def _decode(data: bytes, name: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise LoadError(f"{name}: looks like a binary file, not text", "give a text, Markdown or HTML article")
+    """The text of ``data``; LoadError when it is not text in any encoding."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise LoadError(
+                    f"{name}: starts like {encoding.upper()} text but is not (bad bytes at offset {exc.start})",
+                    "re-save the article as UTF-8",
+                ) from exc
+            return _checked(text.lstrip("\ufeff"), name)
+    if b"\x00" in data[:SNIFF_BYTES]:
+        raise _binary(name)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+        return _checked(data.decode("utf-8"), name)
+    except UnicodeDecodeError:
+        pass
+    text = _mostly_utf8(data)
+    if text is not None:
+        log.warning("%s: not all UTF-8; its stray bytes read as cp1252 (re-save it as UTF-8 if words come out wrong)", name)
+    else:
+        text, encoding = _legacy(data, name)
+        log.warning("%s: not UTF-8; read as %s (re-save it as UTF-8 if words come out wrong)", name, encoding)
+    return _checked(text, name)
+
+
+def _stray_as_cp1252(exc: UnicodeDecodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 read as Windows-1252."""
+    return exc.object[exc.start : exc.end].decode("cp1252", "replace"), exc.end
+
+
+codecs.register_error("audiobook-stray-cp1252", _stray_as_cp1252)
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few stray legacy bytes (an article pasted together
+    from two sources): the text, those bytes read as Windows-1252; None when
+    the bytes are not mostly UTF-8."""
+    rough = data.decode("utf-8", "replace")
+    bad = rough.count("\ufffd") - data.count("\ufffd".encode())
+    good = len(rough) - len(rough.encode("ascii", "ignore")) - rough.count("\ufffd")
+    if good == 0 or bad > good:
+        return None
+    return data.decode("utf-8", "audiobook-stray-cp1252")
+
+
+def _legacy(data: bytes, name: str) -> tuple[str, str]:
+    """(text, encoding) of a file in a legacy encoding, by charset-normalizer."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data))
+    if not matches:
         raise LoadError(
-            f"{name}: is not UTF-8 text (bad byte at offset {exc.start})",
-            "re-save the article as UTF-8",
-        ) from exc
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+            f"{name}: looks like a binary file, not text (no text encoding fits its bytes)",
+            "give a text, Markdown or HTML article; if it is text, re-save it as UTF-8",
+        )
+    best = matches[0]
+    for match in matches:
+        if match.chaos <= best.chaos + PREFER_CP1252_WITHIN and "cp1252" in match.could_be_from_charset:
+            try:
+                return data.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError:  # one of its five unassigned bytes
+                break
+    return str(best), best.encoding
+
+
+# Characters that are not words.  Escape sequences (colour codes pasted from a
+# terminal) go whole; separators that may stand between two words become a
+# space; line and paragraph separators become line breaks; the other C0 and
+# C1 controls, DEL, soft hyphens, bidirectional marks and noncharacters go.
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-_])")
+_WORD_SEPARATORS = re.compile(r"[\x0b\x0c\x1c-\x1f]")
+_LINE_BREAKS = re.compile(r"\r\n?|[\x85\u2028]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffd\ufffe\uffff]")
+#: more of these than this share of the characters: a binary file, not text
+MAX_CONTROL_SHARE = 0.05
+_ANY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def _checked(text: str, name: str) -> str:
+    """``text``, unless so much of it is control characters that it is not text."""
+    controls = len(_ANY_CONTROL.findall(text[: SNIFF_BYTES * 8]))
+    if controls > 16 and controls > MAX_CONTROL_SHARE * min(len(text), SNIFF_BYTES * 8):
+        raise _binary(name)
+    return text
+
+
+def plain_text(text: str) -> str:
+    """``text`` with \\n line ends and no control characters, words kept apart."""
+    text = _ESCAPES.sub("", text)
+    text = _LINE_BREAKS.sub("\n", text).replace("\u2029", "\n\n")
+    text = _WORD_SEPARATORS.sub(" ", text)
+    return _CONTROLS.sub("", text)
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -199,4 +308,6 @@ def _html_paragraphs(html: str) -> tuple[str | None, list[str], tuple[str, ...]]
     parser._flush()
     # the <h1> stays in the body: the episode opens by reading the headline
     title = parser.h1 or (" ".join(parser.title.split()) if parser.title else None)
-    return title, parser.paragraphs, tuple(parser.headings)
+    # a character reference (&#0;) can still make a control character
+    paragraphs = [p for p in (plain_text(p).strip() for p in parser.paragraphs) if p]
+    return (plain_text(title).strip() or None) if title else None, paragraphs, tuple(parser.headings)
