@@ -89,12 +89,18 @@ def speaker_key(name: str) -> str:
 # --- Sentences ----------------------------------------------------------------
 
 
-def _sentence_ends(text: str) -> list[re.Match]:
+_WORD_BEFORE = re.compile(r"(\w+)\W*$")
+#: how far back from a full stop its word is looked for: a bounded look keeps
+#: a paragraph of many sentences linear (a whole article on one line)
+WORD_BEFORE_REACH = 64
+
+
+def sentence_ends(text: str) -> list[re.Match]:
     """Sentence ends in ``text``, not counting abbreviations ("Sgt.") and
     initials ("U.S. District Judge", "J.K. Rowling")."""
     ends = []
     for m in SENTENCE_END.finditer(text):
-        word = re.search(r"(\w+)\W*$", text[:m.start() + 1])
+        word = _WORD_BEFORE.search(text, max(0, m.start() + 1 - WORD_BEFORE_REACH), m.start() + 1)
         if word and (word.group(1).lower() in ABBREVIATIONS or re.fullmatch(r"[A-Z]", word.group(1))):
             continue
         ends.append(m)
@@ -103,12 +109,12 @@ def _sentence_ends(text: str) -> list[re.Match]:
 
 def _sentence_tail(text: str) -> tuple[str, bool]:
     """The part of ``text`` after its last sentence end, and whether one was found."""
-    ends = _sentence_ends(text)
+    ends = sentence_ends(text)
     return (text[ends[-1].end():], True) if ends else (text, False)
 
 
 def _sentence_head(text: str) -> str:
-    ends = _sentence_ends(text)
+    ends = sentence_ends(text)
     return text[:ends[0].start() + 1] if ends else text
 
 
@@ -126,7 +132,7 @@ def _update_focus(text: str, people: People, focus: Focus, continues: bool = Fal
     is already in focus; its first piece names no new subject.
     """
     pos, who = 0, focus.here if continues else None
-    for m in _sentence_ends(text) + [None]:
+    for m in sentence_ends(text) + [None]:
         sentence = text[pos:m.end() if m else len(text)]
         pos = m.end() if m else len(text)
         if continues:
@@ -314,6 +320,9 @@ def _attribute(paragraphs: Sequence[str], segs: list[Segment]) -> list[Segment]:
     ends_in_narration: dict[int, bool] = {}
     spoken: set[int] = set()  # paragraphs with a speech quote
     captions = _caption_like(paragraphs, segs)
+    first_of: dict[int, int] = {}  # paragraph -> index of its first segment
+    for i, seg in enumerate(segs):
+        first_of.setdefault(seg.paragraph, i)
     for i, seg in enumerate(segs):
         if i == 0 or segs[i - 1].paragraph != seg.paragraph:
             if i and segs[i - 1].paragraph in spoken:
@@ -350,7 +359,7 @@ def _attribute(paragraphs: Sequence[str], segs: list[Segment]) -> list[Segment]:
             who = speakers[ctx.split_twin]
         if not who:
             who = _paragraph_speaker(segs, i, kinds, speakers, people, focus)
-        if not who and _quote_led(segs, i):
+        if not who and segs[first_of[seg.paragraph]].kind == QUOTE:
             # News style: an unattributed quote paragraph belongs to the person
             # the narration paragraph before it ends on, else to the last speaker.
             who = _later_attribution(segs, i, people, focus)
@@ -424,11 +433,10 @@ def _caption_like(paragraphs: Sequence[str], segs: list[Segment]) -> set[int]:
             and (not re.search(r"[.!?…:;\"”’')\]]\s*$", text) or PICTURE_CREDIT.search(text))}
 
 
-def _quote_led(segs: list[Segment], i: int) -> bool:
-    """The quote's paragraph opens with a quote (a speech paragraph)."""
-    para = segs[i].paragraph
-    first = next(s for s in segs if s.paragraph == para)
-    return first.kind == QUOTE
+#: how many later quotes of its paragraph an unattributed quote looks at for a
+#: speaker: news paragraphs hold a few; looking at all would make a paragraph
+#: of thousands of quotes (a whole article on one line) quadratic
+LATER_QUOTES_LOOKED_AT = 6
 
 
 def _paragraph_speaker(segs, i, kinds, speakers, people, focus) -> str | None:
@@ -439,10 +447,12 @@ def _paragraph_speaker(segs, i, kinds, speakers, people, focus) -> str | None:
             break
         if kinds[j] == QUOTE and speakers[j]:
             return speakers[j]
+    looked_at = 0
     for k in range(i + 1, len(segs)):
-        if segs[k].paragraph != para:
+        if segs[k].paragraph != para or looked_at == LATER_QUOTES_LOOKED_AT:
             break
         if segs[k].kind == QUOTE and kinds[k] == QUOTE:
+            looked_at += 1
             ctx = _context(segs, k)
             who = who_before(ctx.tail, people, focus) or who_after(ctx.head, people, focus)
             if who:
