@@ -6,12 +6,15 @@ Steps:
    the author and date and leave the body;
 2. CLEANERS, an explicit list of small ``str -> str`` functions run in order on
    the body (paragraphs separated by blank lines): ad markers, boilerplate
-   lines, whitespace.  Pass another list to ``clean`` to extend or skip some.
+   lines, whitespace, over-long paragraphs (a whole article on one line is cut
+   at sentence ends, so the stages after this one never face a paragraph of
+   megabytes).  Pass another list to ``clean`` to extend or skip some.
 
 Everything else is the article's own words, kept as they are.
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -86,7 +89,69 @@ def normalize_whitespace(text: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-CLEANERS: list[Cleaner] = [drop_ad_markers, drop_boilerplate_lines, normalize_whitespace]
+#: paragraphs longer than this (in characters) are cut into pieces no longer
+#: than it; real paragraphs stay well below (the longest in tests/data is 580)
+LONG_PARAGRAPH = 3000
+_SPACE = re.compile(r"\s+")
+
+
+def split_long_paragraphs(text: str) -> str:
+    """Cut each paragraph longer than LONG_PARAGRAPH into pieces of about equal
+    length: at sentence ends outside quotes if it can, else at sentence ends
+    inside a quote (the next piece re-opens it with its mark, news style),
+    else between words, else anywhere."""
+    paragraphs = split_paragraphs(text)
+    if all(len(p) <= LONG_PARAGRAPH for p in paragraphs):
+        return text
+    out = []
+    for index, paragraph in enumerate(paragraphs):
+        pieces = _cut_paragraph(paragraph) if len(paragraph) > LONG_PARAGRAPH else [paragraph]
+        if len(pieces) > 1:
+            log.info("clean: paragraph %d (%d characters) cut into %d", index, len(paragraph), len(pieces))
+        out.extend(pieces)
+    return "\n\n".join(out)
+
+
+def _cut_paragraph(paragraph: str) -> list[str]:
+    from .attribute import sentence_ends
+    from .segment import quote_spans
+
+    spans, _ = quote_spans(paragraph)
+    quoted = [(s.start - len(s.open), s.end + len(s.close), s.open) for s in spans]
+    starts = [q[0] for q in quoted]
+
+    def quote_at(pos: int) -> str | None:
+        """The opening mark of the quote ``pos`` falls inside (after its mark), if any."""
+        k = bisect.bisect_left(starts, pos) - 1
+        return quoted[k][2] if k >= 0 and pos < quoted[k][1] else None
+
+    ends = [m.end() for m in sentence_ends(paragraph)]
+    outside = [e for e in ends if quote_at(e) is None]
+    spaces = [m.end() for m in _SPACE.finditer(paragraph)]
+    pieces: list[str] = []
+    start, reopen = 0, ""
+    while len(paragraph) - start > LONG_PARAGRAPH - len(reopen):
+        left = len(paragraph) - start
+        target = start + left / -(-left // LONG_PARAGRAPH)  # equal shares
+        low, high = start + LONG_PARAGRAPH // 4, start + LONG_PARAGRAPH - len(reopen)
+        cut = high
+        for candidates in (outside, ends, spaces):
+            window = candidates[bisect.bisect_right(candidates, low) : bisect.bisect_right(candidates, high)]
+            if window:
+                cut = min(window, key=lambda c: abs(c - target))
+                break
+        piece = (reopen + paragraph[start:cut]).strip()
+        if piece:
+            pieces.append(piece)
+        reopen = quote_at(cut) or ""
+        start = cut
+    rest = (reopen + paragraph[start:]).strip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+CLEANERS: list[Cleaner] = [drop_ad_markers, drop_boilerplate_lines, normalize_whitespace, split_long_paragraphs]
 
 
 # --- metadata ---------------------------------------------------------------------

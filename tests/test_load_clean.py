@@ -6,9 +6,19 @@ import sys
 
 import pytest
 
-from audiobook.clean import clean, drop_ad_markers, drop_boilerplate_lines, extract_metadata, normalize_whitespace, parse_date
+from audiobook.clean import (
+    LONG_PARAGRAPH,
+    clean,
+    drop_ad_markers,
+    drop_boilerplate_lines,
+    extract_metadata,
+    normalize_whitespace,
+    parse_date,
+    split_long_paragraphs,
+)
 from audiobook.errors import LoadError
-from audiobook.load import load, split_paragraphs
+from audiobook.load import load, plain_text, split_paragraphs
+from audiobook.segment import segment
 from audiobook.models import Article
 
 
@@ -103,7 +113,14 @@ def test_utf8_bom_and_crlf_are_handled(tmp_path):
 
 @pytest.mark.parametrize(
     "content, message",
-    [(b"", "empty"), (b"  \n\n \t\n", "empty"), (b"\x00\x01\x02binary", "binary"), (b"caf\xe9 au lait", "not UTF-8")],
+    [
+        (b"", "empty"),
+        (b"  \n\n \t\n", "empty"),
+        (b"\x00\x01\x02binary", "binary"),
+        (bytes(range(1, 32)) * 40, "binary"),  # control characters, no NUL
+        (bytes((n * 97 + 13) % 255 + 1 for n in range(4000)), "binary"),  # noise: no encoding fits
+        (b"\xff\xfeO\x00\x00\xd8", "UTF-16"),  # a UTF-16 BOM, then a broken surrogate
+    ],
 )
 def test_bad_files_raise_a_load_error_with_a_hint(tmp_path, content, message):
     with pytest.raises(LoadError) as err:
@@ -123,3 +140,58 @@ def test_missing_file_and_folder(tmp_path):
 def test_clean_keeps_the_articles_own_words():
     art = Article(source="x", paragraphs=("“It’s fine,” she said [ad_3]. Jones’ car.",))
     assert clean(art).paragraphs == ("“It’s fine,” she said . Jones’ car.",)
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        # Windows-1252 with curly quotes and accents: charset-normalizer alone calls it cp1250 and misreads è
+        ("Le maire a déclaré : « C’est très bien », dit-il — enfin.".encode("cp1252"), "C’est très bien"),
+        ("Der Bürgermeister sagte, die Uhr läuft wieder. Größer war die Freude nie.".encode("cp1252"), "Größer"),
+        # (a sentence or two is too little for a sure guess between cp1251 and koi8-r; an article is not)
+        (
+            "Мэр сказал, что часы на площади снова идут. Все жители города были рады этому дню. "
+            "Мастера работали над ремонтом три недели, и теперь башня снова звонит каждый час.".encode("cp1251"),
+            "часы на площади снова идут",
+        ),
+        ("The mayor said “hello” to the crowd.".encode("utf-16"), "“hello”"),
+        ("The mayor said “hello” to the crowd.".encode("utf-8") + b" Caf\xe9 owners cheered.", "Café owners"),
+    ],
+    ids=["cp1252-french", "cp1252-german", "cp1251-russian", "utf16-bom", "utf8-with-a-stray-byte"],
+)
+def test_text_in_other_encodings_is_decoded(tmp_path, data, expected):
+    assert expected in " ".join(load(write(tmp_path, "a.txt", data, mode="b")).paragraphs)
+
+
+def test_control_characters_go_and_the_words_stay_apart():
+    text = "A \x07bell\x1b[1;31m rang\x0cout.\x00 The\x1fend\u2028came.\u2029Soft\u00adware \u202eworks\u202c."
+    assert plain_text(text) == "A bell rang out. The end\ncame.\n\nSoftware works."
+
+
+def test_a_page_saved_as_txt_is_read_as_html(tmp_path):
+    page = "<!DOCTYPE html><html><head><script>var said = \"nothing\";</script></head><body><p>Real words.</p></body></html>"
+    assert load(write(tmp_path, "page.txt", page)).paragraphs == ("Real words.",)
+
+
+def test_a_giant_paragraph_is_cut_at_sentence_ends_outside_quotes():
+    sentences = ["The ferry left at noon. ", "“We are late again, as usual. Nobody minds,” said Ann Lee. ", "Gulls followed it. "]
+    text = "".join(sentences[i % 3] for i in range(300)).strip()
+    pieces = split_long_paragraphs(text).split("\n\n")
+    assert len(pieces) > 1 and all(len(p) <= LONG_PARAGRAPH for p in pieces)
+    assert " ".join(pieces) == text  # every word kept, in order
+    assert all(p.count("“") == p.count("”") for p in pieces)  # no quote cut in two
+
+
+def test_a_giant_quote_is_cut_inside_and_reopened_news_style():
+    text = "“" + "This is one more sentence of a very long statement. " * 200 + "” he said."
+    pieces = split_long_paragraphs(text).split("\n\n")
+    assert len(pieces) > 1 and all(len(p) <= LONG_PARAGRAPH for p in pieces)
+    assert all(p.startswith("“") for p in pieces)
+    segs = segment(pieces)
+    assert [s.kind for s in segs] == ["quote"] * len(pieces) + ["narration"]
+    assert segs[-1].text == " he said."
+
+
+def test_short_paragraphs_are_left_alone():
+    text = "One short paragraph.\n\nAnother one."
+    assert split_long_paragraphs(text) is text
