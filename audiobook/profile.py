@@ -107,6 +107,8 @@ def load_profile(name_or_path: str | Path = "default") -> Profile:
         data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise ProfileError(f"voice profile {path}: not UTF-8 text", "re-save it as UTF-8") from exc
+    except OSError as exc:
+        raise ProfileError(f"voice profile {path}: cannot be read ({exc.strerror or exc})", "check the file's permissions") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"voice profile {path}: {exc}", "fix the TOML syntax there") from exc
     return parse_profile(data, str(path), text)
@@ -121,10 +123,7 @@ def parse_profile(data: dict[str, Any], where: str = "<profile>", text: str = ""
     narrator = _voice_spec("narrator", data["narrator"], defaults, where, text)
     pool = data.get("quotes", [])
     if not isinstance(pool, list) or not pool:
-        raise ProfileError(
-            f"voice profile {where}: 'quotes' must be a list of [[quotes]] tables with at least one voice",
-            "add [[quotes]] tables; see voices/default.toml",
-        )
+        raise _fail(where, text, "quotes", "must be a list of [[quotes]] tables with at least one voice", "add [[quotes]] tables; see voices/default.toml")
     quotes = tuple(_voice_spec(f"quote-{i + 1}", q, defaults, where, text, key=f"quotes[{i}]") for i, q in enumerate(pool))
     return Profile(path=where, narrator=narrator, quotes=quotes, opening=_opening(data.get("show", {}), where, text))
 
@@ -147,8 +146,62 @@ def _opening(table: Any, where: str, text: str) -> str | None:
     return opening
 
 
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([\w.-]+)\s*\]")
+_KEY_PART = re.compile(r"([\w-]+)(?:\[(\d+)\])?")
+
+
 def _line_of(text: str, key: str) -> str:
-    """' (line N)' for the first line defining ``key``, to point at the problem."""
+    """' (line N)' for the line that defines ``key`` ("quotes[1].rate",
+    "narrator.candidates[0].idd", "colour"), to point at the problem.
+
+    Reads the text's table headers, so that the rate of the second
+    ``[[quotes]]`` is not found on the narrator's line; a value the table
+    inherits from the top of the file is found there.
+    """
+    parts = [(name, int(index or 0)) for name, index in _KEY_PART.findall(key)]
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        table, leaf, inner = None, parts[0][0], None
+    else:
+        table, leaf, inner = parts[0], parts[1][0], (parts[2][0] if len(parts) > 2 else None)
+    lines = text.splitlines()
+    current: tuple[str, int] | None = None
+    seen: dict[str, int] = {}
+    header_line = top_line = None
+    leaf_at = None
+    for number, line in enumerate(lines, 1):
+        header = _HEADER.match(line)
+        if header:
+            name = header.group(2)
+            if header.group(1) == "[[":
+                current = (name, seen.get(name, 0))
+                seen[name] = seen.get(name, 0) + 1
+            else:
+                current = (name, 0)
+            if table is None and name == leaf and header_line is None:
+                header_line = number  # the key is a table: its header
+            if current == table and header_line is None:
+                header_line = number
+            continue
+        if current is None and top_line is None and re.match(rf"\s*{re.escape(leaf)}\s*=", line):
+            top_line = number
+        if current != table or table is None:
+            continue
+        if leaf_at is None and re.match(rf"\s*{re.escape(leaf)}\s*=", line):
+            leaf_at = number
+            if inner is None:
+                return f" (line {number})"
+        if leaf_at is not None and inner is not None and re.search(rf"(?:^|[{{,\s]){re.escape(inner)}\s*=", line):
+            return f" (line {number})"
+    found = leaf_at or (top_line if table is None or leaf in ("rate", "pitch", "volume") else None) or header_line
+    if found:
+        return f" (line {found})"
+    return _line_of_loosely(text, key)
+
+
+def _line_of_loosely(text: str, key: str) -> str:
+    """The first line that mentions the key's last part (dotted keys, inline tables)."""
     leaf = key.rsplit(".", 1)[-1].split("[")[0]
     for number, line in enumerate(text.splitlines(), 1):
         if re.match(rf"\s*(\[+\s*)?([\w.-]+\.)?{re.escape(leaf)}\b", line) or re.search(rf"[{{,]\s*{re.escape(leaf)}\s*=", line):
@@ -172,15 +225,19 @@ def _voice_spec(name: str, table: Any, defaults: dict[str, Any], where: str, tex
         raise _fail(where, text, key, "must be a table", "see voices/default.toml")
     _check_keys(table, VOICE_KEYS, f"{key}.", where, text)
     values = {**defaults, **table}
+
+    def named(setting: str) -> str:  # a value inherited from the top of the file is named there
+        return f"{key}.{setting}" if setting in table else setting
+
     rate = values.get("rate", DEFAULT_RATE)
     if isinstance(rate, bool) or not isinstance(rate, int) or not RATE_RANGE[0] <= rate <= RATE_RANGE[1]:
-        raise _fail(where, text, f"{key}.rate", f"must be a whole number of words per minute from {RATE_RANGE[0]} to {RATE_RANGE[1]}, not {rate!r}", "e.g. rate = 170")
+        raise _fail(where, text, named("rate"), f"must be a whole number of words per minute from {RATE_RANGE[0]} to {RATE_RANGE[1]}, not {rate!r}", "e.g. rate = 170")
     pitch = values.get("pitch")
     if pitch is not None and (isinstance(pitch, bool) or not isinstance(pitch, int) or not 0 <= pitch <= 100):
-        raise _fail(where, text, f"{key}.pitch", f"must be a whole number from 0 to 100, not {pitch!r}", "50 is the voice's own pitch")
+        raise _fail(where, text, named("pitch"), f"must be a whole number from 0 to 100, not {pitch!r}", "50 is the voice's own pitch")
     volume = values.get("volume", 1.0)
     if isinstance(volume, bool) or not isinstance(volume, (int, float)) or not 0 <= volume <= 1:
-        raise _fail(where, text, f"{key}.volume", f"must be a number from 0.0 to 1.0, not {volume!r}", "e.g. volume = 1.0")
+        raise _fail(where, text, named("volume"), f"must be a number from 0.0 to 1.0, not {volume!r}", "e.g. volume = 1.0")
     candidates = table.get("candidates")
     if not isinstance(candidates, list) or not candidates:
         raise _fail(where, text, f"{key}.candidates", "must be a non-empty list of tables", 'e.g. candidates = [{ language = "en" }]')
