@@ -34,6 +34,9 @@ MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 #: how much of the file the NUL-byte test for binary files looks at
 SNIFF_BYTES = 8192
+#: a file with more NUL bytes than this share of its start is binary; a stray
+#: NUL or two in an article (a bad export) is dropped like any control character
+MAX_NUL_SHARE = 0.01
 
 
 def load(source: str | Path) -> Article:
@@ -108,12 +111,15 @@ def _decode(data: bytes, name: str) -> str:
                     "re-save the article as UTF-8",
                 ) from exc
             return _checked(text.lstrip("\ufeff"), name)
-    if b"\x00" in data[:SNIFF_BYTES]:
+    sample = data[:SNIFF_BYTES]
+    if sample.count(0) > MAX_NUL_SHARE * len(sample):
         raise _binary(name)
     try:
         return _checked(data.decode("utf-8"), name)
     except UnicodeDecodeError:
         pass
+    if 0 in sample:
+        raise _binary(name)  # NULs in a file that is not UTF-8: no legacy encoding has them in text
     text = _mostly_utf8(data)
     if text is not None:
         log.warning("%s: not all UTF-8; its stray bytes read as cp1252 (re-save it as UTF-8 if words come out wrong)", name)
@@ -249,7 +255,11 @@ class _HTMLText(HTMLParser):
     """Collects the text of headings, paragraphs and list items; skips page furniture."""
 
     BLOCKS = {"p", "h1", "h2", "h3", "h4", "li", "blockquote"}
-    SKIP = {"script", "style", "noscript", "nav", "header", "footer", "aside", "figure", "form", "svg"}
+    # (never a void element such as <embed>: it has no end tag to close the skip)
+    SKIP = {
+        "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "figure", "form", "svg",
+        "iframe", "object", "canvas", "select", "button", "audio", "video", "dialog",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
