@@ -330,14 +330,17 @@ def resolve(profile: Profile, voices: Sequence[Any], variants: Sequence[str] = (
     if narrator is None:
         raise _no_voice(profile, profile.narrator, voices)
     out = {"narrator": narrator}
+    left_out = []
     for spec in profile.quotes:
         found = resolve_voice(spec, voices, variants, avoid=narrator)
         if found is None:
-            log.warning("profile %s: no voice for %s distinct from the narrator here; left out", profile.path, spec.name)
+            left_out.append(spec.name)
             continue
         out[spec.name] = found
     if len(out) == 1:
-        raise _no_voice(profile, profile.quotes[0], voices)
+        raise _no_voice(profile, profile.quotes[0], voices)  # the error says it all: no warning before it
+    for name in left_out:
+        log.warning("profile %s: no voice for %s distinct from the narrator here; left out", profile.path, name)
     return out
 
 
