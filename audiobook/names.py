@@ -25,6 +25,7 @@ treasurer" or "she" can be turned back into "Jane Smith".  Steps:
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -147,6 +148,7 @@ NAME = re.compile(rf"{NAME_WORD}(?:\s+(?:(?:de|da|van|von|der|den|del|la|le|bin|
 _LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "ı": "i", "þ": "th", "ð": "d"})
 
 
+@functools.lru_cache(maxsize=1 << 16)  # called for every word of the article, and again for each name
 def fold(text: str) -> str:
     """Casefolded, diacritics removed, and German ue/oe/ae spelled as the bare vowel."""
     text = text.casefold().replace("ß", "ss").translate(_LETTERS)
