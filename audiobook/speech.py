@@ -39,10 +39,11 @@ own, tested on its own in tests/test_speech.py):
 14. Roman numerals after a name: "Henry VIII" -> "Henry the Eighth",
     "World War II" -> "World War Two"
 15. acronyms: an all-capitals word the lexicon did not settle is spelled
-    letter by letter ("BBC" -> "B.B.C", "MPs" -> "M.P.'s") or said as a word
-    ("OPEC" -> "Opec") by its shape, see ``spelled_by_default``; a sentence
-    with capitalised function words (a headline or a shout: "THE PM HAS
-    RESIGNED") is left alone
+    letter by letter ("BBC" -> "B.B.C", "MPs" -> "M.P.'s") when it has 2-3
+    letters or cannot be pronounced as an English word ("HMRC", "UNHCR");
+    pronounceable ones ("OPEC", "UNESCO", a shouted "HOLD") are left as they
+    are, see ``spelled_by_default``; a sentence with capitalised function
+    words (a headline or a shout: "THE PM HAS RESIGNED") is left alone
 16. dashes read as a pause, whitespace collapsed
 
 What eSpeak NG already reads right is still written out in words here when
@@ -803,24 +804,53 @@ def roman_numerals(text: str) -> str:
 
 _CAPS = re.compile(r"(?<![\w.'’&])([A-Z]{2,})(s|'s|’s)?(?![\w&]|\.[A-Za-z])")
 _VOWELS = set("AEIOU")
+_CONSONANTS = set("BCDFGHJKLMNPQRSTVWXYZ")
+#: consonants that can open an English syllable: "STR" in STRIKE, not "DVL" in DVLA
+ONSETS = _CONSONANTS | {""} | set(
+    "BL BR CH CL CR DR DW FL FR GL GN GR KL KN KR PH PL PR PS SC SCH SCR SH SHR SK SL SM SN SP SPL SPR "
+    "SQ ST STR SW TH THR TR TW WH WR".split()
+)
+_CODA_BASE = _CONSONANTS - {"Y"} | {""} | set(
+    "CH CK CT FF FT GHT LB LD LF LK LL LM LN LP LT LTH MB MP MPT NCH ND NG NK NT NTH PH PT RB RC RD RF RG "
+    "RK RL RM RN RP RT RTH SH SK SP SS ST TCH TH XT ZZ".split()
+)
+#: consonants that can close one, with a plural s: "LD" in HOLD, "DS" in AIDS, not "CD" in OECD
+CODAS = _CODA_BASE | {c + "S" for c in _CODA_BASE if c}
 
 
 #: function words: one of these in capitals means the capitals are a headline or a shout
 SHOUTED = frozenset("THE AND OF TO IN IS ARE WAS FOR WITH FROM THIS THAT HAS HAVE WILL NOT BUT SAYS SAID".split())
 
 
+def pronounceable(word: str) -> bool:
+    """Whether an all-capitals word can be read as an English word: it has a
+    vowel, no three vowels in a row, and its consonants open and close
+    syllables the way English ones do (NATO, HOLD, UNESCO; not HMRC, DVLA, OECD)."""
+    vowel = [c in _VOWELS or (c == "Y" and i > 0 and word[i + 1 : i + 2] not in _VOWELS) for i, c in enumerate(word)]
+    runs = re.findall(r"V+|C+", "".join("V" if v else "C" for v in vowel))
+    if not any(vowel) or any(len(r) > 2 for r in runs if r[0] == "V"):
+        return False
+    pos = 0
+    for index, run in enumerate(runs):
+        cluster, pos = word[pos : pos + len(run)], pos + len(run)
+        if run[0] == "V":
+            continue
+        if index == 0:
+            ok = cluster in ONSETS
+        elif index == len(runs) - 1:
+            ok = cluster in CODAS
+        else:  # between vowels: the end of one syllable and the start of the next
+            ok = any(cluster[:i] in CODAS and cluster[i:] in ONSETS for i in range(len(cluster) + 1))
+        if not ok:
+            return False
+    return True
+
+
 def spelled_by_default(word: str) -> bool:
-    """Whether an all-capitals word is said letter by letter: 2-3 letters always
-    (BBC, UN); 4 letters unless consonant-vowel-consonant-vowel or
-    vowel-consonant-vowel-consonant (NATO, OPEC read as words, HMRC, OECD
-    spelled); 5 or more when fewer than two vowels or three consonants in a
-    row (UNHCR spelled, UNESCO a word)."""
-    shape = "".join("V" if c in _VOWELS else "C" for c in word)
-    if len(word) <= 3:
-        return True
-    if len(word) == 4:
-        return shape not in ("CVCV", "VCVC")
-    return shape.count("V") < 2 or "CCC" in shape
+    """Whether an all-capitals word is said letter by letter: with 2-3 letters
+    always (BBC, UN, WHO), longer ones unless they are pronounceable (HMRC and
+    UNHCR spelled; NATO, UNESCO and a shouted HOLD left as words)."""
+    return len(word) <= 3 or not pronounceable(word)
 
 
 def shouting(text: str) -> bool:
@@ -836,8 +866,7 @@ def acronyms(text: str) -> str:
     def say(m: re.Match[str]) -> str:
         word, plural = m.groups()
         if not spelled_by_default(word):
-            # "Nato": in capitals some engines would spell it
-            return word.capitalize() + (plural or "")
+            return m.group()  # a word, in capitals: every engine reads it as one
         return letters(word) + (".'s" if plural else "")
 
     return _CAPS.sub(say, text)

@@ -419,9 +419,11 @@ def test_roman_numerals(display, heard):
         ("MPs and NGOs", "M.P.'s and N.G.O.'s"),
         ("the BBC's report", "the B.B.C.'s report"),
         ("the UN's envoy", "the U.N.'s envoy"),
-        ("HMRC and OECD", "H.M.R.C and O.E.C.D"),  # 4 letters, not word-shaped
-        ("OPEC and FIFA", "Opec and Fifa"),  # 4 letters, word-shaped
-        ("UNHCR and UNICEF", "U.N.H.C.R and Unicef"),  # 5+: clusters spelled, pronounceable said
+        ("HMRC, DVLA, OECD and GCSEs", "H.M.R.C, D.V.L.A, O.E.C.D and G.C.S.E.'s"),  # unpronounceable
+        ("OPEC, FIFA and UNICEF", "OPEC, FIFA and UNICEF"),  # pronounceable: read as words
+        ("UNHCR and NSPCC", "U.N.H.C.R and N.S.P.C.C"),
+        ("a HUGE mistake and an EMPTY room", "a HUGE mistake and an EMPTY room"),  # shouted words
+        ("the CEO and the ESA", "the C.E.O and the E.S.A"),  # three letters: always spelled
         ("an NHS-funded bed", "an N.H.S-funded bed"),
         ("by the BBC.", "by the B.B.C."),
         ("London and Paris", "London and Paris"),  # ordinary capitalised words alone
@@ -431,6 +433,16 @@ def test_roman_numerals(display, heard):
 )
 def test_acronyms(display, heard):
     assert spoken(display) == heard
+
+
+@pytest.mark.parametrize(
+    "word, said",
+    [("NATO", True), ("HOLD", True), ("STRIKE", True), ("OFSTED", True), ("EMPTY", True), ("AIDS", True),
+     ("UNESCO", True), ("NIMBY", True), ("HMRC", False), ("DVLA", False), ("OECD", False), ("IAEA", False),
+     ("NYPD", False), ("FTSE", False), ("UNHCR", False), ("RSPCA", False)],
+)
+def test_pronounceable(word, said):
+    assert speech.pronounceable(word) is said
 
 
 # --- edge cases -------------------------------------------------------------------------------
