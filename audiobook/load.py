@@ -34,8 +34,9 @@ MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 #: how much of the file the NUL-byte test for binary files looks at
 SNIFF_BYTES = 8192
-#: a file with more NUL bytes than this share of its start is binary; a stray
-#: NUL or two in an article (a bad export) is dropped like any control character
+#: a file with more NUL bytes than this share of its start (and more than a
+#: few) is binary; a stray NUL or two in an article (a bad export) is dropped
+#: like any control character
 MAX_NUL_SHARE = 0.01
 
 
@@ -112,7 +113,7 @@ def _decode(data: bytes, name: str) -> str:
                 ) from exc
             return _checked(text.lstrip("\ufeff"), name)
     sample = data[:SNIFF_BYTES]
-    if sample.count(0) > MAX_NUL_SHARE * len(sample):
+    if sample.count(0) > max(4, MAX_NUL_SHARE * len(sample)):
         raise _binary(name)
     try:
         return _checked(data.decode("utf-8"), name)
@@ -185,7 +186,7 @@ _ANY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 def _checked(text: str, name: str) -> str:
     """``text``, unless so much of it is control characters that it is not text."""
     controls = len(_ANY_CONTROL.findall(text[: SNIFF_BYTES * 8]))
-    if controls > 16 and controls > MAX_CONTROL_SHARE * min(len(text), SNIFF_BYTES * 8):
+    if controls > 2 and controls > MAX_CONTROL_SHARE * min(len(text), SNIFF_BYTES * 8):
         raise _binary(name)
     return text
 
