@@ -33,9 +33,12 @@ own, tested on its own in tests/test_speech.py):
     "March 3, 2024" -> "March third, twenty twenty-four"
 11. decades: "1990s" -> "nineteen nineties", "’90s" -> "nineties"
 12. ordinals: "22nd" -> "twenty-second"
-13. numbers: years after a cue word ("in 1995" -> "nineteen ninety-five"),
-    "bn"/"tn" multipliers, everything else as a quantity ("2,000" -> "two
-    thousand", "2.5" -> "two point five", "007" digit by digit)
+13. numbers: a four-digit number from 1000 to 2099 without a comma is a
+    year ("in 1995" -> "nineteen ninety-five") unless a plural noun follows
+    it with no cue word before ("2024 people"); "bn"/"tn", and "m" before a
+    plural ("2m people"), as multipliers; everything else as a quantity
+    ("2,000" -> "two thousand", "2.5" -> "two point five", "007" digit by
+    digit)
 14. Roman numerals after a name: "Henry VIII" -> "Henry the Eighth",
     "World War II" -> "World War Two"
 15. acronyms: an all-capitals word the lexicon did not settle is spelled
