@@ -216,6 +216,9 @@ def output_paths(source: str, script: Script, out: Path) -> tuple[Path, Path]:
 
 
 def _prepare_dir(folder: Path) -> None:
+    blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise OutputError(f"cannot create output folder {folder}: {blocker} is a file", "choose another folder with -o, or move that file away")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

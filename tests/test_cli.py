@@ -121,3 +121,31 @@ def test_a_signal_unwinds_the_command_with_one_line_and_its_exit_code(monkeypatc
     assert one_error_line(res) == f"audiobook: error: {said}; nothing was left half-written"
     assert cleaned == [True]
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before  # put back afterwards
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["build", "--engine", "bogus", "a.txt"], "Invalid value for '--engine'"),
+        (["buld"], "No such command 'buld'"),
+        (["build"], "Missing argument"),
+        (["build", "--bitrate"], "requires an argument"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(args, says):
+    """Click's own four-line usage message becomes one line like every other error."""
+    done = subprocess.run([sys.executable, "-m", "audiobook", *args], capture_output=True, text=True)
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("audiobook: error: ") and says in lines[0] and "--help)" in lines[0]
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_an_output_folder_under_a_file_names_the_file(tmp_path):
+    (tmp_path / "blocker").write_text("not a folder")
+    article = tmp_path / "a.txt"
+    article.write_text("A short article.", encoding="utf-8")
+    res = invoke("build", str(article), "-o", str(tmp_path / "blocker" / "sub" / "x.mp3"))
+    assert res.exit_code == 2
+    assert f"{tmp_path / 'blocker'} is a file" in res.stderr
