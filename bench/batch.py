@@ -179,7 +179,8 @@ def main() -> None:
         cases.append((f"short ({short.stem})", [write("short.txt", texts[short])]))
         if not args.skip_long:
             cases.append(("long (all articles)", [write("long.txt", "\n\n".join(long_text))]))
-        cases.append((f"batch of {args.batch}", [write(f"b{i:02d}.txt", texts[p]) for i, p in enumerate(ARTICLES[: args.batch])]))
+        if args.batch:
+            cases.append((f"batch of {args.batch}", [write(f"b{i:02d}.txt", texts[p]) for i, p in enumerate(ARTICLES[: args.batch])]))
 
         print(f"{os.cpu_count()} CPUs; espeak-ng {espeak}; ffmpeg {ffmpeg}")
         head = f"{'case':<26} {'words':>6} {'floor s':>8} {'build s':>8} {'ratio':>6} {'peak MB':>8} {'floor MB':>8} {'rebuild s':>9}"
