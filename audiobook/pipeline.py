@@ -230,9 +230,11 @@ def _prepare_dir(folder: Path) -> None:
 def preflight(options: Options) -> bytes | None:
     """What should fail before minutes of synthesis: no encoder, a missing
     jingle, a bad cover.  Returns the cover's bytes when one was given."""
+    from .speech import lexicon
     from .stitch import find_ffmpeg
 
     find_ffmpeg()
+    lexicon()  # a malformed lexicon fails here, not after the text stages
     for name, path in (("--intro", options.intro), ("--outro", options.outro)):
         if path and not Path(path).is_file():
             raise InputError(f"{name}: no such audio file: {path}", "give the path of an audio file ffmpeg can read")
@@ -408,6 +410,10 @@ def build_key(source: str, options: Options) -> str | None:
     try:
         add("article", Path(source).read_bytes())
         add("profile", find_profile(options.profile).read_bytes())
+        from .speech import lexicon_paths
+
+        for path in lexicon_paths():  # a lexicon edit changes what is said
+            add("lexicon", path.read_bytes())
         for name in ("cover", "intro", "outro"):
             path = getattr(options, name)
             add(name, Path(path).read_bytes() if path else b"")

@@ -108,6 +108,37 @@ def test_build_key_covers_what_shapes_the_episode(tmp_path):
     assert build_key(str(tmp_path / "missing.txt"), Options()) is None
 
 
+def test_build_key_follows_the_users_lexicon(tmp_path, monkeypatch):
+    from audiobook import speech
+
+    article = write(tmp_path / "a.txt", ARTICLE.format(n=1))
+    lexicon = tmp_path / "lexicon.toml"
+    lexicon.write_text('[words]\nQuay = "Key"\n', encoding="utf-8")
+    monkeypatch.setenv("AUDIOBOOK_LEXICON", str(lexicon))
+    speech.reset_lexicon()
+    before = build_key(str(article), Options())
+    lexicon.write_text('[words]\nQuay = "Kway"\n', encoding="utf-8")
+    assert build_key(str(article), Options()) != before  # said differently: rebuilt, not skipped
+    speech.reset_lexicon()
+
+
+def test_a_bad_lexicon_fails_before_any_work(tmp_path, monkeypatch, synth_calls):
+    from audiobook import speech
+    from audiobook.errors import ProfileError
+
+    calls, _ = synth_calls
+    lexicon = tmp_path / "lexicon.toml"
+    lexicon.write_text('[words]\nQuay = 5\n', encoding="utf-8")
+    monkeypatch.setenv("AUDIOBOOK_LEXICON", str(lexicon))
+    speech.reset_lexicon()
+    try:
+        with pytest.raises(ProfileError, match="words.Quay"):
+            batch.build_batch([str(write(tmp_path / "a.txt", ARTICLE.format(n=1)))], tmp_path / "out")
+    finally:
+        speech.reset_lexicon()
+    assert calls == [] and not (tmp_path / "out" / "a.mp3").exists()
+
+
 def test_folder_and_glob_batch_with_a_bad_article(tmp_path, synth_calls):
     calls, _ = synth_calls
     for n in (1, 2):
