@@ -25,9 +25,12 @@ log = logging.getLogger(__name__)
 
 CANDIDATE_KEYS = {"id", "name", "language", "gender", "variant"}
 VOICE_KEYS = {"candidates", "rate", "pitch", "volume"}
-TOP_KEYS = {"rate", "pitch", "volume", "narrator", "quotes", "description", "show"}
-SHOW_KEYS = {"opening"}
+TOP_KEYS = {"rate", "pitch", "volume", "narrator", "quotes", "description", "show", "clean"}
+SHOW_KEYS = {"opening", "article_opening"}
 OPENING_FIELDS = {"show", "weekday", "day", "month", "year", "title"}
+#: what an article's opening may name; a line naming one the article lacks is left out
+ARTICLE_OPENING_FIELDS = {"title", "author", "date", "site", "show"}
+CLEAN_KEYS = {"skip", "extra_patterns", "extra_cleaners"}
 RATE_RANGE = (80, 500)
 DEFAULT_RATE = 170
 
@@ -61,6 +64,34 @@ class Profile:
     opening: str | None = None
     """What the narrator says to open a digest episode, with {show}, {weekday},
     {day}, {month}, {year} and {title} filled in; None for no opening."""
+    article_opening: tuple[str, ...] = ()
+    """Lines the narrator says before a single article's body (after its
+    headline), with {title}, {author}, {date}, {site} and {show} filled in;
+    a line naming a field the article lacks is left out.  Empty: none."""
+    clean_skip: tuple[str, ...] = ()
+    """Built-in cleaners switched off, by name ([clean] skip)."""
+    clean_patterns: tuple[str, ...] = ()
+    """Regular expressions: a line in which one is found is dropped ([clean] extra_patterns)."""
+    clean_extra: tuple[str, ...] = ()
+    """"module:function" cleaners run after the built-in line cleaners ([clean] extra_cleaners)."""
+
+    def article_opening_text(self, *, title: str | None, author: str | None, date: str | None, site: str | None, show: str | None) -> str | None:
+        """The opening of a one-article episode; None when the profile has none
+        or every line names something the article lacks."""
+        values = {"title": title, "author": author, "date": spoken_date(date) if date else None, "site": site, "show": show}
+        said = []
+        for line in self.article_opening:
+            names = {name for _, name, _, _ in _formatter().parse(line) if name is not None}
+            if all(values.get(name) for name in names):
+                said.append(" ".join(line.format(**values).split()))
+        return " ".join(s for s in said if s) or None
+
+    def cleaners(self) -> list:
+        """The cleaners to run on an article, as this profile's [clean] table asks."""
+        from .clean import build_cleaners
+
+        extra = [_import_cleaner(spec, self.path) for spec in self.clean_extra]
+        return build_cleaners(self.clean_skip, self.clean_patterns, extra)
 
     def opening_text(self, show: str | None, title: str, day: date) -> str | None:
         """The opening line for ``show`` on ``day``; None without a show or an opening."""
@@ -125,7 +156,11 @@ def parse_profile(data: dict[str, Any], where: str = "<profile>", text: str = ""
     if not isinstance(pool, list) or not pool:
         raise _fail(where, text, "quotes", "must be a list of [[quotes]] tables with at least one voice", "add [[quotes]] tables; see voices/default.toml")
     quotes = tuple(_voice_spec(f"quote-{i + 1}", q, defaults, where, text, key=f"quotes[{i}]") for i, q in enumerate(pool))
-    return Profile(path=where, narrator=narrator, quotes=quotes, opening=_opening(data.get("show", {}), where, text))
+    show = data.get("show", {})
+    return Profile(
+        path=where, narrator=narrator, quotes=quotes, opening=_opening(show, where, text),
+        article_opening=_article_opening(show, where, text), **_clean_table(data.get("clean", {}), where, text),
+    )
 
 
 def _opening(table: Any, where: str, text: str) -> str | None:
@@ -144,6 +179,114 @@ def _opening(table: Any, where: str, text: str) -> str | None:
     if unknown:
         raise _fail(where, text, "show.opening", f"names unknown field(s) {', '.join(sorted(unknown))}", f"use {', '.join('{' + f + '}' for f in sorted(OPENING_FIELDS))}")
     return opening
+
+
+def _formatter():
+    import string
+
+    return string.Formatter()
+
+
+def spoken_date(value: str) -> str:
+    """An ISO date as said aloud ("2026-03-03" -> "3 March 2026"); other text as it is."""
+    import datetime as dt
+
+    try:
+        day = dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return value
+    return f"{day.day} {day:%B %Y}"
+
+
+def _article_opening(table: Any, where: str, text: str) -> tuple[str, ...]:
+    value = table.get("article_opening") if isinstance(table, dict) else None
+    if value is None:
+        return ()
+    lines = [value] if isinstance(value, str) else value
+    example = 'e.g. article_opening = ["By {author}.", "Published {date}."]'
+    if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+        raise _fail(where, text, "show.article_opening", f"must be a string or a list of strings, not {value!r}", example)
+    for line in lines:
+        try:
+            names = {name for _, name, _, _ in _formatter().parse(line) if name is not None}
+        except ValueError as exc:  # an unmatched brace
+            raise _fail(where, text, "show.article_opening", f"is not a template: {exc} in {line!r}", "write fields as {author}; double a brace to say it") from exc
+        unknown = names - ARTICLE_OPENING_FIELDS
+        if unknown:
+            raise _fail(
+                where, text, "show.article_opening", f"names unknown field(s) {', '.join(sorted(unknown))}",
+                f"use {', '.join('{' + f + '}' for f in sorted(ARTICLE_OPENING_FIELDS))}",
+            )
+    return tuple(lines)
+
+
+def _clean_table(table: Any, where: str, text: str) -> dict[str, tuple[str, ...]]:
+    """The [clean] table: cleaners to skip, extra line patterns, extra cleaner functions."""
+    if not isinstance(table, dict):
+        raise _fail(where, text, "clean", "must be a table", 'e.g. [clean] skip = ["drop_repeated_pull_quotes"]')
+    _check_keys(table, CLEAN_KEYS, "clean.", where, text)
+    found: dict[str, tuple[str, ...]] = {}
+    for key, field, example in (
+        ("skip", "clean_skip", 'skip = ["drop_repeated_pull_quotes"]'),
+        ("extra_patterns", "clean_patterns", 'extra_patterns = ["^Read more:"]'),
+        ("extra_cleaners", "clean_extra", 'extra_cleaners = ["mycleaners:drop_weather"]'),
+    ):
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise _fail(where, text, f"clean.{key}", f"must be a list of non-empty strings, not {value!r}", f"e.g. {example}")
+        found[field] = tuple(value)
+    from .clean import CLEANER_NAMES
+
+    unknown = [name for name in found["clean_skip"] if name not in CLEANER_NAMES]
+    if unknown:
+        raise _fail(where, text, "clean.skip", f"names unknown cleaner(s) {', '.join(unknown)}", f"known cleaners: {', '.join(CLEANER_NAMES)}")
+    for pattern in found["clean_patterns"]:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise _fail(where, text, "clean.extra_patterns", f"has a bad regular expression {pattern!r}: {exc}", "fix it (Python re syntax; escape a literal . ( [ with a backslash)") from exc
+    for spec in found["clean_extra"]:
+        try:
+            _import_cleaner(spec, where)
+        except ProfileError as exc:
+            raise _fail(where, text, "clean.extra_cleaners", exc.message, exc.hint or "") from exc
+    return found
+
+
+def _import_cleaner(spec: str, where: str):
+    """The function "package.module:function" names; a module beside the profile file is found too."""
+    import importlib
+
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ProfileError(f"names {spec!r}, not module:function", 'e.g. "mycleaners:drop_weather"')
+    folder = str(Path(where).resolve().parent) if where and Path(where).is_file() else None
+    if folder and folder not in sys.path:
+        sys.path.append(folder)
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # ImportError, or the module's own error
+        raise ProfileError(f"cannot import {module_name!r} for {spec!r} ({type(exc).__name__}: {exc})", "check the module is importable, or put it beside the profile") from exc
+    function = getattr(module, attr, None)
+    if not callable(function):
+        raise ProfileError(f"{spec!r}: {module_name} has no function {attr!r}", "name a function that takes the article's text and returns it cleaned")
+    return _guarded(function, spec)
+
+
+def _guarded(function, spec: str):
+    """``function`` as a cleaner whose failures name it."""
+
+    def cleaner(text: str) -> str:
+        try:
+            result = function(text)
+        except Exception as exc:
+            raise ProfileError(f"cleaner {spec} failed: {type(exc).__name__}: {exc}", "fix it, or remove it from [clean] extra_cleaners in the profile") from exc
+        if not isinstance(result, str):
+            raise ProfileError(f"cleaner {spec} returned {type(result).__name__}, not the text", "make it return the cleaned text (a str)")
+        return result
+
+    cleaner.__name__ = spec
+    return cleaner
 
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([\w.-]+)\s*\]")

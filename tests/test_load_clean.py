@@ -45,8 +45,11 @@ def test_ad_markers_are_removed_in_any_common_spelling():
 
 
 def test_boilerplate_lines_go_but_sentences_that_mention_them_stay():
-    text = "Share this article\nAdvertisement\nFollow us on Twitter\nShe shared the article on Facebook.\n• Share on WhatsApp"
-    assert drop_boilerplate_lines(text) == "She shared the article on Facebook."
+    # each kind has its own cleaner (tests/test_cleaners.py); together they take them all
+    text = "Share this article\nAdvertisement\nFollow us on Twitter\nShe shared the article on Facebook.\n• Share on WhatsApp\nRead more: ferries"
+    art = clean(Article(source="x", paragraphs=(text,)))
+    assert art.paragraphs == ("She shared the article on Facebook.",)
+    assert drop_boilerplate_lines("Read more: ferries\nShe read more about ferries.") == "She read more about ferries."
 
 
 def test_whitespace_is_normalised_and_paragraphs_kept():
