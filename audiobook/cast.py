@@ -126,4 +126,5 @@ def cast(
         author=article.author,
         date=article.date,
         source=article.source,
+        url=article.url,
     )

@@ -91,6 +91,8 @@ class Episode:
     """(file, MIME type) of the ``.vtt`` and ``.srt`` beside it."""
     chapters: Path | None = None
     """``<slug>.chapters.json`` (Podcasting 2.0 chapters) when present."""
+    link: str | None = None
+    """The article's web address (the item's <link>), when the episode came from a page that has one."""
 
 
 def write_feed(
@@ -193,7 +195,12 @@ def read_episode(mp3: Path) -> Episode:
         cover=next(filter(None, map(beside, COVER_SUFFIXES)), None),
         transcripts=tuple((p, kind) for s, kind in TRANSCRIPT_TYPES.items() if (p := beside(s))),
         chapters=beside(CHAPTERS_SUFFIX),
+        link=_web_address((script.url or script.source) if script else tags.get("url")),
     )
+
+
+def _web_address(value: str | None) -> str | None:
+    return value if value and urlsplit(value).scheme in ("http", "https") else None
 
 
 def feed_link(folder: Path) -> str | None:
@@ -309,8 +316,8 @@ def _describe(script: Script | None, tags: dict[str, str], stem: str) -> str:
         parts.append("Chapters: " + "; ".join(
             f"{c.title} ({_clock(c.start)})" if c.start is not None else c.title for c in script.chapters
         ))
-    source = script.source if script else None
-    if source and urlsplit(source).scheme in ("http", "https"):
+    source = _web_address(script.url or script.source) if script else _web_address(tags.get("url"))
+    if source:
         parts.append(f"Source: {source}")
     return "\n\n".join(parts)
 
@@ -415,6 +422,8 @@ def _channel(
 def _item(ep: Episode, *, guid: str, base_url: str) -> ET.Element:
     item = ET.Element("item")
     _text(item, "title", ep.title)
+    if ep.link:
+        _text(item, "link", ep.link)
     _text(item, "description", ep.description)
     ET.SubElement(item, "enclosure", {"url": _url(base_url, ep.mp3.name), "length": str(ep.size), "type": "audio/mpeg"})
     _text(item, "guid", guid).set("isPermaLink", "false")

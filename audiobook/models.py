@@ -32,6 +32,11 @@ class Article:
     """Publication date found in the article, as written there."""
     headings: tuple[str, ...] = ()
     """Section headings (from Markdown or HTML), each also a paragraph of the body."""
+    url: str | None = None
+    """The article's address on the web: a page's canonical URL, else the URL it
+    was fetched from; None for a file that does not say."""
+    site: str | None = None
+    """The publication's name, when the page names it ("The Kelby Courier")."""
 
     @property
     def text(self) -> str:
@@ -178,6 +183,8 @@ class Script:
     """Publication date."""
     source: str | None = None
     """Where the article came from."""
+    url: str | None = None
+    """The article's web address (its canonical URL), when known."""
     chapters: tuple[Chapter, ...] = ()
     """Chapters in order (none for a plain single article)."""
 
@@ -215,6 +222,7 @@ class Script:
             "author": self.author,
             "date": self.date,
             "source": self.source,
+            "url": self.url,
             "voices": {k: v.to_dict() for k, v in self.voices.items()},
             "chapters": [c.to_dict() for c in self.chapters],
             "segments": [s.to_dict() for s in self.segments],
@@ -227,6 +235,7 @@ class Script:
             author=data.get("author"),
             date=data.get("date"),
             source=data.get("source"),
+            url=data.get("url"),
             voices={k: VoiceSettings.from_dict(v) for k, v in data.get("voices", {}).items()},
             segments=tuple(ScriptSegment.from_dict(s) for s in data["segments"]),
             chapters=tuple(Chapter.from_dict(c) for c in data.get("chapters", [])),

@@ -13,6 +13,10 @@ Steps:
    ``update_to_v23()`` first, which turns the date (TDRC) into TYER (year)
    and TDAT (DDMM): ``save(v2_version=3)`` alone would write TDRC as is.
 
+The article's web address (``Script.url``) is a WOAS frame ("official audio
+source webpage": where what is heard comes from); URL frames are Latin-1, so
+an address with other characters is percent-encoded first.
+
 Chapters are one CHAP frame per chapter (element ids "ch0", "ch1", ...,
 times in ms, a TIT2 with the title) plus one CTOC frame flagged top-level and
 ordered that lists them: podcast apps show chapters only when such a CTOC
@@ -89,6 +93,7 @@ def tag(
     encoding = _encoding(id3_version)
     for frame in [
         *_text_frames(script, show=show, length_ms=length, encoding=encoding),
+        *_url_frames(script.url),
         *_comment_frames(comment, encoding=encoding),
         *_transcript_frames(transcript, encoding=encoding),
         *_chapter_frames(script, encoding=encoding),
@@ -102,9 +107,9 @@ def tag(
 def read_tags(mp3_path: Path) -> dict[str, str]:
     """The fields :func:`tag` writes, as plain strings; missing ones are left out.
 
-    Keys: title, artist, album, date, genre, comment, transcript, length (ms),
-    software, encoded_by, and id3_version ("2.3" or "2.4").  An MP3 without a
-    tag gives ``{}``.
+    Keys: title, artist, album, date, genre, url, comment, transcript, length
+    (ms), software, encoded_by, and id3_version ("2.3" or "2.4").  An MP3
+    without a tag gives ``{}``.
     """
     tags = _read(mp3_path)
     if tags is None:
@@ -113,6 +118,8 @@ def read_tags(mp3_path: Path) -> dict[str, str]:
     for key, frame_id in _TEXT_KEYS.items():
         if frame_id in tags:
             out[key] = str(tags[frame_id])
+    if tags.getall("WOAS"):
+        out["url"] = tags.getall("WOAS")[0].url
     for key, frame_id in (("comment", "COMM"), ("transcript", "USLT")):
         frames = tags.getall(frame_id)
         if frames:
@@ -203,6 +210,17 @@ def _text_frames(script: Script, *, show: str | None, length_ms: int | None, enc
         id3.TENC: SOFTWARE,
     }
     return [kind(encoding=encoding, text=[value]) for kind, value in values.items() if value]
+
+
+def _url_frames(url: str | None) -> list:
+    from urllib.parse import quote
+
+    from mutagen.id3 import WOAS
+
+    if not url:
+        return []
+    # Latin-1 only: what is not ASCII is percent-encoded, what is already stays
+    return [WOAS(url=quote(url, safe=":/?#[]@!$&'()*+,;=%~"))]
 
 
 def _comment_frames(comment: str | None, *, encoding: int) -> list:

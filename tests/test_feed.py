@@ -1,6 +1,8 @@
 """The podcast feed: real MP3s in a folder -> feed.xml, read back with feedparser."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import calendar
 import json
 import os
@@ -149,6 +151,17 @@ def test_description_is_the_first_paragraph_not_the_headline(folder):
     assert "Source: https://news.example.org/story" in ferry.summary
     assert "Chapters: Costs (0:00); Reaction (0:01)" in bridge.summary
     assert "\x0b" not in bridge.summary  # a control character XML cannot carry is dropped
+
+
+def test_an_episode_from_a_web_page_links_to_it(folder, sine):
+    add_episode(folder, sine, "from-the-web", replace(FERRY, title="Ferry timetable", url="https://news.example.org/ferry-timetable"))
+    entries = {e.title: e for e in parse(write(folder)).entries}
+    assert entries["Ferry timetable"].link == "https://news.example.org/ferry-timetable"
+    assert "Source: https://news.example.org/ferry-timetable" in entries["Ferry timetable"].summary
+    assert entries["Night ferry returns to Kelby"].link == "https://news.example.org/story"  # its source was a URL
+    add_episode(folder, sine, "from-a-file", replace(FERRY, title="Harbour wall", source="articles/harbour-wall.txt"))
+    items = {i.findtext("title"): i for i in ET.parse(write(folder)).getroot().findall("channel/item")}
+    assert items["Harbour wall"].find("link") is None  # a file has no address to link to
 
 
 def test_podcast_namespace_transcripts_chapters_and_episode_cover(folder):

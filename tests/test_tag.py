@@ -126,6 +126,16 @@ def test_optional_fields_left_out(mp3):
     assert got["transcript"] == SCRIPT.segments[0].text
 
 
+@pytest.mark.parametrize("version", [3, 4])
+def test_the_articles_address_is_a_woas_frame(mp3, version):
+    tag(mp3, replace(SCRIPT, url="https://example.org/news/café-owners?id=7"), id3_version=version)
+    (frame,) = ID3(mp3, translate=False).getall("WOAS")
+    assert frame.url == "https://example.org/news/caf%C3%A9-owners?id=7"  # URL frames are Latin-1: percent-encoded
+    assert read_tags(mp3)["url"] == frame.url
+    tag(mp3, SCRIPT)  # no address, no frame
+    assert "url" not in read_tags(mp3)
+
+
 def test_read_tags_of_untagged_mp3(mp3):
     assert read_tags(mp3) == {}
 
