@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from .load import split_paragraphs
+from .load import LazyPattern, split_paragraphs
 from .models import Article
 
 log = logging.getLogger(__name__)
@@ -42,10 +42,10 @@ Cleaner = Callable[[str], str]
 AD_MARKER = re.compile(r"\[\s*(?:ad|ads|advert|advertisement)(?:[\s_-]*\d+)?\s*\]", re.I)
 
 
-def _whole_lines(patterns: Sequence[str]) -> re.Pattern[str]:
+def _whole_lines(patterns: Sequence[str]) -> LazyPattern:
     """One pattern matching a stripped line that is entirely one of ``patterns``
     (bullets, brackets and punctuation around it allowed)."""
-    return re.compile(r"^[\W_]*(?:" + "|".join(patterns) + r")[\W_]*$", re.I)
+    return LazyPattern(r"^[\W_]*(?:" + "|".join(patterns) + r")[\W_]*$", re.I)
 
 
 NETWORKS = (
@@ -96,7 +96,7 @@ SOCIAL_PROMPT = _whole_lines([
     rf"(share|post|tweet|send|pin) (this|it)( (article|story|page|post|video|link|gallery))?( (on|to|via|with) ({NETWORKS}|e-?mail|friends?|family))?",
     rf"(share|post|tweet|send|pin) the (article|story|page|post|video|link|gallery)( (on|to|via|with) ({NETWORKS}|e-?mail|friends?|family))?",
     rf"(share|post|tweet|pin) (on|to|via) ({NETWORKS}|e-?mail|messenger|sms)",
-    rf"click to (share|post|email|print)( on| to| via)? .{{0,40}}",
+    r"click to (share|post|email|print)( on| to| via)? .{0,40}",
     r"(copy( the)?|copied) link|link copied( to clipboard)?|\(?opens in (a )?new (window|tab)\)?",
     r"e-?mail (this|to a friend)( article| story)?|send to a friend",
 ])
@@ -148,12 +148,12 @@ DATE = re.compile(
     rf"|(?P<y3>\d{{4}})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))(?!\d)",
     re.I,
 )
-PLACE_AFTER_NAME = re.compile(r"\s+(?:in|at)\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}$")
+PLACE_AFTER_NAME = LazyPattern(r"\s+(?:in|at)\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}$")
 NAME_WORD = re.compile(r"^(?:[A-Z][\w'’.-]*|de|da|van|von|der|la|le|and|&)$")
 #: "By Tuesday, ..." and "By Christmas ..." begin sentences, not bylines
-NOT_NAMES = re.compile(rf"^(?:{WEEKDAYS}|{MONTHS}|christmas|easter|midnight|noon|dawn|then|now|today|tonight|tomorrow|law|contrast|comparison|far|all)$", re.I)
+NOT_NAMES = LazyPattern(rf"^(?:{WEEKDAYS}|{MONTHS}|christmas|easter|midnight|noon|dawn|then|now|today|tonight|tomorrow|law|contrast|comparison|far|all)$", re.I)
 # What a timestamp line is made of: words, dates, times, zones, reading times.
-TIMESTAMP_PARTS = re.compile(
+TIMESTAMP_PARTS = LazyPattern(
     rf"\b(?:(?:first |last )?(?:published|updated|posted|modified|created|edited)|last|on|at|this article is more than|old"
     rf"|(?:\d+|one|two|three|four|five|ten)[ -]min(?:ute)?s?(?: read)\b|reading time|read time|min read"
     rf"|{WEEKDAYS}|yesterday|today|just now|ago|(?:\d+|an?|one) (?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)(?: ago)?"
@@ -164,8 +164,8 @@ TIMESTAMP_PARTS = re.compile(
     rf")(?!\w)",
     re.I,
 )
-TIMESTAMP_ANCHOR = re.compile(
-    rf"\d{{1,2}}[:.]\d{{2}}|\d{{4}}|\bago\b|\b(?:published|updated|posted|modified)\b|\bmin(?:ute)?s? read\b|\breading time\b", re.I
+TIMESTAMP_ANCHOR = LazyPattern(
+    r"\d{1,2}[:.]\d{2}|\d{4}|\bago\b|\b(?:published|updated|posted|modified)\b|\bmin(?:ute)?s? read\b|\breading time\b", re.I
 )
 HEADLINE_MAX_WORDS = 20
 SENTENCE_END = ".!,;:"
@@ -175,7 +175,7 @@ SENTENCE_END = ".!,;:"
 
 
 #: a line that reports speech is the article's, whatever else it looks like
-REPORTED = re.compile(r"\b(?:said|says|told|tells|according to|added|adds|asked|explained|warned|joked)\b", re.I)
+REPORTED = LazyPattern(r"\b(?:said|says|told|tells|according to|added|adds|asked|explained|warned|joked)\b", re.I)
 
 
 def _drop_lines(text: str, unwanted: Callable[[str], bool], reported_stays: bool = True) -> str:
@@ -379,11 +379,11 @@ def _cut_paragraph(paragraph: str) -> list[str]:
 PULL_QUOTE_MIN_WORDS = 5
 #: a paragraph this long found word for word anywhere in the text before it is a pull quote
 PULL_QUOTE_RUN_WORDS = 8
-_APOSTROPHES = re.compile(r"(?<=\w)['’](?=\w)")
-_NOT_WORDS = re.compile(r"[\W_]+")
-_SENTENCES = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
-_QUOTED = re.compile(r"[\"“«„]([^\"”»“]{10,}?)[\"”»]")
-_TRAILING_CREDIT = re.compile(r"\s+[—–-]{1,2}\s*[A-Z][^.!?\"“”]{0,60}$")
+_APOSTROPHES = LazyPattern(r"(?<=\w)['’](?=\w)")
+_NOT_WORDS = LazyPattern(r"[\W_]+")
+_SENTENCES = LazyPattern(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+_QUOTED = LazyPattern(r"[\"“«„]([^\"”»“]{10,}?)[\"”»]")
+_TRAILING_CREDIT = LazyPattern(r"\s+[—–-]{1,2}\s*[A-Z][^.!?\"“”]{0,60}$")
 
 
 def _words(text: str) -> str:

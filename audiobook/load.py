@@ -1,19 +1,27 @@
-"""Load: a file path (or "-" for stdin) -> Article with raw paragraphs.
+"""Load: a file path, a URL, or "-" for stdin -> Article with raw paragraphs.
 
 Steps:
-1. read the bytes and decode them: UTF-8 (with or without BOM), UTF-16/32 with
-   a BOM, UTF-8 with a few stray legacy bytes, else the encoding
+1. read the bytes: a file, stdin, or a web page (``fetch``: a URL is fetched
+   when the machine is online; a one-line error says why when it cannot be);
+2. decode them: UTF-8 (with or without BOM), UTF-16/32 with a BOM, the
+   charset a page declares (its HTTP header or <meta>) when the bytes are not
+   UTF-8, UTF-8 with a few stray legacy bytes, else the encoding
    charset-normalizer finds (Windows-1252 preferred when it fits as well as
    the guess); refuse binary files;
-2. drop control characters (terminal escapes, NULs, bells...) and turn the
+3. drop control characters (terminal escapes, NULs, bells...) and turn the
    ones that separate words or lines into spaces or line breaks;
-3. pick a reader by extension or content: plain text, Markdown or HTML;
-4. split into paragraphs: blocks separated by blank lines; a text with no blank
+4. pick a reader by extension, content type or content: plain text, Markdown
+   or HTML.  HTML goes through trafilatura, which finds the article's main
+   text and its title, byline, date, canonical URL and site name (the stdlib
+   reader below takes over when it finds no text); Markdown keeps its words
+   and drops its markup, its headings becoming sections;
+5. split into paragraphs: blocks separated by blank lines; a text with no blank
    line at all has one paragraph per line (how many scrapers save articles).
 
 Paragraphs keep their inner line breaks here: cleaning works line by line and
-joins what is left.  Metadata (headline, byline, date) is found by ``clean``,
-which knows what boilerplate looks like.
+joins what is left.  Metadata the page or the Markdown front matter states is
+set here; what only the text shows (a "By ..." line, a headline) is found by
+``clean``, which knows what boilerplate looks like.
 """
 from __future__ import annotations
 
@@ -21,6 +29,7 @@ import codecs
 import logging
 import re
 import sys
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -39,29 +48,83 @@ SNIFF_BYTES = 8192
 #: like any control character
 MAX_NUL_SHARE = 0.01
 
+HTML, MARKDOWN, TEXT = "html", "markdown", "text"
+_URL = re.compile(r"^https?://", re.I)
 
-def load(source: str | Path) -> Article:
-    """Read an article from a file, or from stdin when ``source`` is "-"."""
+
+def is_url(source: str) -> bool:
+    """True for an http:// or https:// address (what ``load`` fetches)."""
+    return bool(_URL.match(str(source)))
+
+
+class LazyPattern:
+    """A regular expression compiled when first used, not at import: start-up
+    time counts, and most of these serve one kind of input."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern[str] | None = None
+
+    def __getattr__(self, name: str):
+        if self._compiled is None:
+            self._compiled = re.compile(*self._args)
+        return getattr(self._compiled, name)
+
+
+def load(source: str | Path, *, keep_page: bool = False) -> Article:
+    """Read an article from a file, a URL (http/https), or stdin when ``source`` is "-".
+
+    A URL's page is fetched once per process (see ``fetch``); ``keep_page``
+    leaves it cached for a later load."""
     name = str(source)
+    if is_url(name):
+        return _load_url(name, keep_page)
     data = _read_bytes(name)
-    text = plain_text(_decode(data, name))
+    text = plain_text(_decode(data, name, _meta_charset(data)))
     suffix = Path(name).suffix.lower() if name != "-" else ""
-    headings: tuple[str, ...] = ()
     if suffix in HTML_SUFFIXES or (suffix not in MARKDOWN_SUFFIXES and _looks_like_html(text)):
-        # a page saved as .txt is still a page: its scripts must not be read out
-        title, paragraphs, headings = _html_paragraphs(text)
+        kind = HTML  # a page saved as .txt is still a page: its scripts must not be read out
+    elif suffix in MARKDOWN_SUFFIXES or (name == "-" and _looks_like_markdown(text)):
+        kind = MARKDOWN  # stdin has no name to tell: its "# headings" and front matter do
     else:
-        title = None
-        if suffix in MARKDOWN_SUFFIXES:
-            title, headings = _markdown_headings(text)
-            text = _markdown_to_text(text)
+        kind = TEXT
+    return _article(name, text, kind)
+
+
+def _load_url(url: str, keep_page: bool = False) -> Article:
+    from .fetch import fetch
+
+    page = fetch(url, keep=keep_page)
+    text = plain_text(_decode(page.data, url, page.charset or _meta_charset(page.data)))
+    kind = TEXT
+    path = page.url.split("?", 1)[0].split("#", 1)[0].lower()
+    if page.content_type in ("text/html", "application/xhtml+xml") or _looks_like_html(text):
+        kind = HTML
+    elif page.content_type == "text/markdown" or path.endswith(tuple(MARKDOWN_SUFFIXES)):
+        kind = MARKDOWN
+    article = _article(url, text, kind, page_url=page.url)
+    return article if article.url is not None else replace(article, url=page.url)
+
+
+def _article(name: str, text: str, kind: str, page_url: str | None = None) -> Article:
+    """The Article of decoded ``text``, read as ``kind`` (HTML, MARKDOWN or TEXT)."""
+    fields: dict = {}
+    if kind == HTML:
+        fields = _html_article(text, name, page_url)
+        paragraphs = fields.pop("paragraphs")
+    elif kind == MARKDOWN:
+        fields = markdown_article(text)
+        paragraphs = split_paragraphs(fields.pop("text"))
+    else:
         paragraphs = split_paragraphs(text)
     if not any(p.strip() for p in paragraphs):
         raise LoadError(
             f"{name}: the article is empty",
-            "give a file that contains the article's text",
+            "give the page of an article, or save its text and give the file" if is_url(name) else "give a file that contains the article's text",
         )
-    return Article(source=name, paragraphs=tuple(paragraphs), title=title, headings=headings)
+    return Article(source=name, paragraphs=tuple(paragraphs), **fields)
 
 
 def _read_bytes(name: str) -> bytes:
@@ -100,8 +163,11 @@ def _binary(name: str) -> LoadError:
     return LoadError(f"{name}: looks like a binary file, not text", "give a text, Markdown or HTML article")
 
 
-def _decode(data: bytes, name: str) -> str:
-    """The text of ``data``; LoadError when it is not text in any encoding."""
+def _decode(data: bytes, name: str, declared: str | None = None) -> str:
+    """The text of ``data``; LoadError when it is not text in any encoding.
+
+    ``declared`` is the charset the document states (a page's HTTP header or
+    <meta>): trusted when the bytes are not UTF-8 yet decode in it."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -121,6 +187,9 @@ def _decode(data: bytes, name: str) -> str:
         pass
     if 0 in sample:
         raise _binary(name)  # NULs in a file that is not UTF-8: no legacy encoding has them in text
+    text = _in_declared(data, declared)
+    if text is not None:
+        return _checked(text, name)
     text = _mostly_utf8(data)
     if text is not None:
         log.warning("%s: not all UTF-8; its stray bytes read as cp1252 (re-save it as UTF-8 if words come out wrong)", name)
@@ -128,6 +197,35 @@ def _decode(data: bytes, name: str) -> str:
         text, encoding = _legacy(data, name)
         log.warning("%s: not UTF-8; read as %s (re-save it as UTF-8 if words come out wrong)", name, encoding)
     return _checked(text, name)
+
+
+#: labels that browsers read as Windows-1252 (the WHATWG Encoding Standard):
+#: pages that say Latin-1 mean it, curly quotes included
+_AS_CP1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "windows-1252", "cp1252", "x-cp1252"}
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+
+
+def _meta_charset(data: bytes) -> str | None:
+    """The charset a page's <meta> declares in its first bytes, if any."""
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def _in_declared(data: bytes, declared: str | None) -> str | None:
+    """``data`` decoded in the declared charset; None when none is declared or it does not fit."""
+    if not declared:
+        return None
+    label = declared.strip().lower()
+    encoding = "cp1252" if label in _AS_CP1252 else label
+    try:
+        if codecs.lookup(encoding).name in ("utf-8", "utf-16", "utf-32"):
+            return None  # not UTF-8 after all: the bytes are what counts
+        text = data.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        log.debug("declared charset %r does not fit; guessing", declared)
+        return None
+    log.info("read as %s, the charset the page declares", encoding)
+    return text
 
 
 def _stray_as_cp1252(exc: UnicodeDecodeError) -> tuple[str, int]:
@@ -209,39 +307,291 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 # --- Markdown: keep the words, drop the markup -------------------------------
+#
+# Line by line: front matter, HTML comments, fenced code, link definitions,
+# tables' rule rows and a picture's caption line go; headings (ATX "#" and
+# setext underlines) become paragraphs of their own and sections; list items
+# become paragraphs; inline markup (emphasis, links, images, code, HTML tags,
+# footnote marks, escapes) leaves its words behind.
 
-_MD_RULES = [
-    (re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", re.M), r"\1"),  # headings
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)"), ""),  # images
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links keep their text
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # bold
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\w)"), r"\1"),  # italics
-    (re.compile(r"`([^`]*)`"), r"\1"),  # inline code
-    (re.compile(r"^\s{0,3}>\s?", re.M), ""),  # block quotes
-    (re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$", re.M), ""),  # rules
-    (re.compile(r"^\s*[-*+]\s+", re.M), ""),  # list bullets
+_MD_FRONT_MATTER = LazyPattern(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_MD_FRONT_KEYS = {"title": "title", "author": "author", "authors": "author", "byline": "author",
+                  "date": "date", "url": "url", "canonical_url": "url", "canonical": "url", "link": "url"}
+_MD_COMMENT = LazyPattern(r"<!--.*?(?:-->|\Z)", re.S)
+_MD_FENCE = LazyPattern(r"^\s{0,3}(`{3,}|~{3,})")
+_MD_ATX = LazyPattern(r"^\s{0,3}(#{1,6})(?:\s+(.*?))?\s*$")
+_MD_SETEXT = LazyPattern(r"^\s{0,3}(={2,}|-{2,})\s*$")
+_MD_RULE = LazyPattern(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+_MD_LINK_DEFINITION = LazyPattern(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$")
+_MD_TABLE_RULE = LazyPattern(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_MD_LIST_ITEM = LazyPattern(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+(?:\[[ xX]\]\s+)?")
+_MD_QUOTE = LazyPattern(r"^\s{0,3}>\s?")
+_MD_IMAGE_LINE = LazyPattern(r"^\s*(?:\[\s*)?!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])(?:\s*\]\([^)]*\))?\s*$")
+_MD_CAPTION = LazyPattern(r"^\s*(\*|_)(?!\1)\S.*\S?\1\s*$")
+_MD_INLINE = [
+    (LazyPattern(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])"), ""),  # images (alt text is not the article)
+    (LazyPattern(r"\[\^[^\]]*\]"), ""),  # footnote marks
+    (LazyPattern(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links keep their text
+    (LazyPattern(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # reference links too
+    (LazyPattern(r"<(?:https?|mailto|ftp):[^>\s]*>", re.I), ""),  # autolinks: an address is not read out
+    (LazyPattern(r"</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>"), ""),  # inline HTML tags
+    (LazyPattern(r"(`+)(.+?)\1"), r"\2"),  # inline code
+    (LazyPattern(r"(\*\*\*|___)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # bold italics
+    (LazyPattern(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # bold
+    (LazyPattern(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),  # italics
+    (LazyPattern(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"), r"\1"),  # italics
+    (LazyPattern(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),  # strikethrough
+    (LazyPattern(r"\\$"), ""),  # a hard line break
 ]
 
 
-_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$", re.M)
+def _looks_like_markdown(text: str) -> bool:
+    return bool(_MD_FRONT_MATTER.match(text) or re.search(r"^#{1,6}[ \t]+\S", text[:20000], re.M))
 
 
-def _markdown_headings(text: str) -> tuple[str | None, tuple[str, ...]]:
-    """The first level-1 heading (the title) and the other headings (sections)."""
-    title, sections = None, []
-    for m in _MD_HEADING.finditer(text):
-        words = " ".join(_markdown_to_text(m.group(2)).split())
-        if m.group(1) == "#" and title is None:
-            title = words
-        elif words:
-            sections.append(words)
-    return title, tuple(sections)
+_MD_ESCAPE = LazyPattern(r"\\([\\`*_{}\[\]()#+\-.!|>~<])")
+_MD_ESCAPED = LazyPattern("[\ue000-\ue07f]")
 
 
-def _markdown_to_text(text: str) -> str:
-    for pattern, repl in _MD_RULES:
+def markdown_inline(text: str) -> str:
+    """One line of Markdown without its inline markup."""
+    # an escaped mark is hidden from the rules as a private-use character, then put back
+    text = _MD_ESCAPE.sub(lambda m: chr(0xE000 + ord(m.group(1))), text)
+    for pattern, repl in _MD_INLINE:
         text = pattern.sub(repl, text)
-    return text
+    return _MD_ESCAPED.sub(lambda m: chr(ord(m.group()) - 0xE000), text)
+
+
+def _front_matter(text: str) -> tuple[dict[str, str], str]:
+    """The metadata of a leading ``---`` block of ``key: value`` lines, and the rest."""
+    m = _MD_FRONT_MATTER.match(text)
+    if not m or not all(":" in line or not line.strip() or line.startswith((" ", "\t", "-", "#")) for line in m.group(1).split("\n")):
+        return {}, text
+    found: dict[str, str] = {}
+    for line in m.group(1).split("\n"):
+        key, _, value = line.partition(":")
+        field = _MD_FRONT_KEYS.get(key.strip().lower())
+        value = value.strip().strip("\"'").strip()
+        if field and value and field not in found:
+            found[field] = value
+    return found, text[m.end():]
+
+
+def markdown_article(text: str) -> dict:
+    """Markdown -> {"text": its words, paragraphs separated by blank lines,
+    "title": the first level-1 heading, "headings": the other headings
+    (each also a paragraph of the text), and what front matter says of
+    "author", "date" and "url"}.  No markup is left to be read out."""
+    meta, text = _front_matter(text)
+    text = _MD_COMMENT.sub("", text)
+    lines = text.split("\n")
+    out: list[str] = []
+    title: str | None = meta.get("title")
+    headings: list[str] = []
+    fence: str | None = None
+    after_image = False
+    in_item = False  # the last block was a list item: indented lines continue it
+
+    def block(words: str) -> None:
+        out.extend(["", words, ""])
+
+    def heading(level: int, raw: str) -> None:
+        nonlocal title
+        words = " ".join(markdown_inline(raw).split())
+        if not words:
+            return
+        if level == 1 and title is None:
+            title = words
+        elif level > 1 or words != title:
+            headings.append(words)
+        block(words)
+
+    for i, line in enumerate(lines):
+        if fence is not None:  # code is not read out
+            if line.strip().startswith(fence):
+                fence = None
+            continue
+        m = _MD_FENCE.match(line)
+        if m:
+            fence = m.group(1)[0] * 3
+            continue
+        if after_image and _MD_CAPTION.match(line):  # *The caption under a picture*
+            after_image = False
+            continue
+        after_image = bool(_MD_IMAGE_LINE.match(line)) or (after_image and not line.strip())
+        if in_item and line[:1] in (" ", "\t") and line.strip() and not _MD_LIST_ITEM.match(line):
+            out[-2] += " " + markdown_inline(line.strip())
+            continue
+        in_item = False
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if line.strip() and not _MD_LIST_ITEM.match(line) and _MD_SETEXT.match(nxt) and not _MD_RULE.match(line) and not _MD_TABLE_RULE.match(line):
+            heading(1 if nxt.strip().startswith("=") else 2, line)
+            lines[i + 1] = ""  # the underline
+            continue
+        m = _MD_ATX.match(line)
+        if m:
+            heading(len(m.group(1)), re.sub(r"\s#+\s*$", "", m.group(2) or ""))
+            continue
+        if _MD_RULE.match(line) or _MD_LINK_DEFINITION.match(line) or _MD_TABLE_RULE.match(line) or _MD_IMAGE_LINE.match(line):
+            out.append("")
+            continue
+        line = _MD_QUOTE.sub("", line)
+        item = _MD_LIST_ITEM.match(line)
+        if item:
+            block(markdown_inline(line[item.end():]))
+            in_item = True
+            continue
+        if line.lstrip().startswith("|"):  # a table row: its cells, in order
+            cells = [markdown_inline(c).strip() for c in line.strip().strip("|").split("|")]
+            block(", ".join(c for c in cells if c))
+            continue
+        out.append(markdown_inline(line))
+    found = {k: v for k, v in meta.items() if k != "title"}
+    return {"text": "\n".join(out), "title": title, "headings": tuple(headings), **found}
+
+
+# --- HTML: trafilatura finds the article in the page ---------------------------
+
+#: elements no reader should hear, pruned before trafilatura looks (it keeps <template>'s text)
+_PRUNE = "//template|//dialog|//noscript|//figcaption|//select|//button"
+_LIBRARY_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext", "readability")
+_trafilatura_config = None
+
+
+def _trafilatura():
+    """trafilatura and its settings, imported on the first page (it costs ~150 ms)."""
+    global _trafilatura_config
+    import trafilatura
+    from trafilatura.settings import use_config
+
+    if _trafilatura_config is None:
+        config = use_config()
+        # a short article is still an article: keep what the main extractor
+        # found, rather than a dump of the whole page (menus included)
+        config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
+        # a date is the page's own (meta tags, <time>, the URL), never one guessed from the text
+        config.set("DEFAULT", "EXTENSIVE_DATE_SEARCH", "off")
+        _trafilatura_config = config
+        if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+            for name in _LIBRARY_LOGGERS:  # their warnings are about pages, not for the user
+                logging.getLogger(name).setLevel(logging.ERROR)
+    return trafilatura, _trafilatura_config
+
+
+def _html_article(html: str, name: str, page_url: str | None = None) -> dict:
+    """The article of a page: {"paragraphs", "title", "headings", "author",
+    "date" (ISO), "url" (canonical), "site"}.  trafilatura finds the main text
+    and the metadata; when it finds no text, the plain reader below reads
+    every paragraph outside page furniture."""
+    trafilatura, config = _trafilatura()
+    try:
+        doc = trafilatura.bare_extraction(
+            html, url=page_url, with_metadata=True, include_comments=False, include_tables=False,
+            include_images=False, include_links=False, prune_xpath=_PRUNE, config=config,
+        )
+    except Exception as exc:  # its parser failing on a page is no reason to give up on it
+        log.warning("%s: trafilatura failed (%s); reading the page's paragraphs as they are", name, exc)
+        doc = None
+    title, paragraphs, headings = (None, [], ())
+    if doc is not None and doc.body is not None:
+        title, paragraphs, headings = _from_body(doc.body, _clean_text(doc.title))
+    if not paragraphs:
+        log.info("%s: trafilatura found no article text; reading the page's paragraphs", name)
+        title, paragraphs, headings = _html_paragraphs(html)
+        if doc is not None and doc.title:
+            title = title or _clean_text(doc.title)
+    meta = {
+        "author": _authors(doc.author) if doc is not None else None,
+        "date": (doc.date or None) if doc is not None else None,
+        "url": _clean_text(doc.url) if doc is not None and doc.url and is_url(doc.url) else None,
+        "site": _clean_text(doc.sitename) if doc is not None else None,
+    }
+    if meta["site"] and _HOST.fullmatch(meta["site"]):
+        meta["site"] = None  # a host name is not a publication's name
+    return {"paragraphs": paragraphs, "title": title, "headings": headings, **meta}
+
+
+def _clean_text(text: str | None) -> str | None:
+    if not text:
+        return None
+    return " ".join(plain_text(text).split()) or None
+
+
+def _authors(text: str | None) -> str | None:
+    """trafilatura's "A; B" as "A, B"."""
+    text = _clean_text(text)
+    return ", ".join(a.strip() for a in text.split(";") if a.strip()) if text else None
+
+
+_HEADING_REND = LazyPattern(r"^h([1-6])$")
+_HOST = LazyPattern(r"(?:[\w-]+\.)+[a-z]{2,}", re.I)
+
+
+def _from_body(body, title: str | None) -> tuple[str | None, list[str], tuple[str, ...]]:
+    """(title, paragraphs, headings) from trafilatura's body element: a
+    paragraph per <p>, <quote>, list item and heading; headings other than the
+    headline are sections.  The episode opens with the headline: when the body
+    does not, the title is put first."""
+    paragraphs: list[str] = []
+    headings: list[str] = []
+    first = True
+    for element in body:
+        tag = element.tag
+        if tag == "list":
+            paragraphs.extend(_list_items(element))
+        elif tag in ("p", "quote", "head", "div", "del"):
+            text = _lines(element)
+            if not text:
+                continue
+            level = _HEADING_REND.match(element.get("rend") or "")
+            if tag == "head":
+                flat = " ".join(text.split())
+                if first and level and level.group(1) == "1":
+                    title = flat  # the page's own headline wins over its <title>
+                elif flat != title:
+                    headings.append(flat)
+                paragraphs.append(flat)
+            else:
+                paragraphs.append(text)
+        # code, tables, graphics: nothing to read out
+        first = first and not paragraphs
+    if title and (not paragraphs or " ".join(paragraphs[0].split()) != title):
+        paragraphs.insert(0, title)
+    return title, paragraphs, tuple(headings)
+
+
+def _list_items(element) -> list[str]:
+    out = []
+    for item in element:
+        if item.tag != "item":
+            continue
+        text = _lines(item, skip=("list",))
+        if text:
+            out.append(text)
+        for inner in item:
+            if inner.tag == "list":
+                out.extend(_list_items(inner))
+    return out
+
+
+def _lines(element, skip: tuple[str, ...] = ()) -> str:
+    """The text of an element, its <lb/> as line breaks, each line's spaces collapsed."""
+    parts: list[str] = []
+
+    def walk(el) -> None:
+        if el.text:
+            parts.append(el.text)
+        for child in el:
+            if child.tag == "lb":
+                parts.append("\n")
+            elif child.tag not in skip and child.tag != "graphic":
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(element)
+    lines = (" ".join(line.split()) for line in plain_text("".join(parts)).split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 # --- HTML: a plain reader for saved pages ------------------------------------
