@@ -35,6 +35,7 @@ from .pipeline import (
     Progress,
     cast_article,
     check_target,
+    display_name,
     draw_default_cover,
     source_comment,
     encode_episode,
@@ -83,9 +84,14 @@ def expand_inputs(args: Sequence[str]) -> list[str]:
     ``check_outputs`` rejects it)."""
     import glob
 
+    from .load import is_url
+
     out: list[str] = []
     seen: set[str] = set()
     for arg in args:
+        if is_url(arg):  # fetched when its turn comes; "?" and "[" in it are no glob
+            out.append(arg)
+            continue
         path = Path(arg)
         if arg == "-" or path.is_file() or not (path.is_dir() or _GLOB_CHARS.search(arg)):
             out.append(arg)  # as given (a missing file: loading it says so, in its turn)
@@ -107,15 +113,16 @@ def expand_inputs(args: Sequence[str]) -> list[str]:
 
 
 def check_outputs(sources: Sequence[str], out: Path) -> list[Path | None]:
-    """The MP3 path of each article (None for stdin, named from its title later);
-    OutputError when two would write the same file, before any work is done."""
+    """The MP3 path of each article (None for stdin, and for a URL whose path
+    names nothing: those are named from their title later); OutputError when
+    two would write the same file, before any work is done."""
     targets: list[Path | None] = []
     seen: dict[Path, str] = {}
     for source in sources:
-        if source == "-":
+        mp3 = output_path(source, out) if source != "-" else None
+        if mp3 is None:
             targets.append(None)
             continue
-        mp3 = output_path(source, out)
         if mp3 in seen:
             raise OutputError(
                 f"{seen[mp3]} and {source} would both be written to {mp3}",
@@ -182,6 +189,8 @@ def build_batch(
         started = time.perf_counter()
         keys[index] = build_key(source, options)
         target = targets[index]
+        if target is None and keys[index] is not None and not force:
+            target = _named_by_title(source, out, options)  # a URL without a name in its path
         record = None if force or target is None else up_to_date(target, keys[index])
         if record is not None:
             finish(index, Outcome(source, SKIPPED, target, duration=record.get("duration"), seconds=time.perf_counter() - started))
@@ -190,6 +199,23 @@ def build_batch(
     if todo:
         _build_all(sources, targets, keys, todo, out, options, progress, on_encode, finish, fail)
     return [outcomes[i] for i in range(len(sources))]
+
+
+def _named_by_title(source: str, out: Path, options: Options) -> Path | None:
+    """Where the episode of a URL named by its page's title goes (the page is
+    already fetched, for its build key, and stays cached for the build);
+    None when it cannot be read."""
+    from .clean import extract_metadata
+    from .load import load
+    from .pipeline import episode_title
+
+    try:
+        article = load(source, keep_page=True)
+    except AudiobookError:
+        return None
+    if article.title is None:
+        article = replace(article, title=extract_metadata(article.paragraphs)[1])
+    return output_path(source, out, episode_title(source, article, options))
 
 
 def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, finish, fail) -> None:
@@ -270,11 +296,13 @@ def _read_all(sources, targets, todo, out, options, profile, fail) -> tuple[dict
         started = time.perf_counter()
         source = sources[index]
         try:
-            article, segments = read_article(source)
+            article, segments = read_article(source, profile, options)
             script = cast_article(source, article, segments, voices, options)
             mp3 = targets[index] or output_path(source, out, script.title)
-            if targets[index] is None and str(mp3) in taken:
-                raise OutputError(f"stdin's article would be written to {mp3}, as another article is", "build it separately, or with another -o folder")
+            if targets[index] is None:
+                if str(mp3) in taken:
+                    raise OutputError(f"{display_name(source)}: its episode would be written to {mp3}, as another article's is", "build it separately, or with another -o folder")
+                taken.add(str(mp3))  # two pages named alike: the second is refused, not written over the first
             check_target(mp3)
         except Exception as exc:  # one bad article does not stop the batch
             fail(index, exc, started)

@@ -181,13 +181,13 @@ class SizeType(click.ParamType):
 
 
 @main.command()
-@click.argument("articles", nargs=-1, required=True, metavar="ARTICLE|DIR|GLOB...")
+@click.argument("articles", nargs=-1, required=True, metavar="ARTICLE|URL|DIR|GLOB...")
 @click.option("-o", "--output", default="output", show_default=True, metavar="DIR|FILE.mp3", help="Output folder, or an .mp3 path for a single article.")
-@click.option("--title", help="Episode title (default: the article's headline, else its file name).")
-@click.option("--author", help="Artist tag (default: the article's byline).")
+@click.option("--title", help="Episode title (default: the article's headline, else its file name or URL).")
+@click.option("--author", help="Artist tag and spoken byline (default: the article's byline or the page's author).")
 @click.option("--show", help="Show name, written as the album tag (and spoken in a digest's opening).")
 @click.option("--episode", metavar="FILE.mp3", help="Make ONE episode of all the articles (a digest), a chapter each, in this file (inside -o unless it has a folder).")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Episode date of a digest (default: today).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Publication date, YYYY-MM-DD (default: the article's or page's date; a digest's: today).")
 @click.option("--cover", type=click.Path(dir_okay=False), help="Cover art: a square JPEG or PNG of 1400-3000 px (default: one is drawn from the show and title).")
 @click.option("--intro", type=click.Path(dir_okay=False), help="Audio file (a jingle) played before the first words.")
 @click.option("--outro", type=click.Path(dir_okay=False), help="Audio file played after the last words.")
@@ -210,13 +210,16 @@ class SizeType(click.ParamType):
 def build(articles, output, title, author, show, episode, day, cover, intro, outro, profile, engine, stable_voices, jobs, bitrate, sample_rate, id3_version, force, timeout, cache_max, dask_scheduler):
     """Make an MP3 (and its script JSON) from each ARTICLE ("-" reads stdin).
 
-    A folder stands for its *.txt, *.md, *.markdown, *.html and *.htm files;
-    a quoted glob pattern is expanded.  An episode whose article, profile and
-    options have not changed since it was built is skipped (--force rebuilds).
+    An article is a text, Markdown or saved HTML file, or the URL of a page
+    (fetched when the machine is online).  A folder stands for its *.txt,
+    *.md, *.markdown, *.html and *.htm files; a quoted glob pattern is
+    expanded.  An episode whose article, profile and options have not changed
+    since it was built is skipped (--force rebuilds).
 
     \b
     Examples:
       audiobook build article.txt                # -> output/article.mp3 + .json
+      audiobook build https://example.com/news/ferry-back   # -> output/ferry-back.mp3
       audiobook build a.txt b.txt -o episodes/   # one episode per article
       audiobook build articles/ 'more/*.md'      # every article of a folder, and a glob
       audiobook build a.txt b.txt c.txt --episode morning.mp3 --show "Morning Brief"
@@ -237,6 +240,7 @@ def build(articles, output, title, author, show, episode, day, cover, intro, out
     options = Options(
         title=title,
         author=author,
+        date=day.date().isoformat() if day else None,
         show=show,
         profile=profile,
         engine=engine,
@@ -273,7 +277,9 @@ def _build_on_cluster(articles: list[str], out: Path, options, scheduler: str) -
         if error is None:
             _report(episode)
         else:
-            click.echo(f"audiobook: error: {Path(source).name}: {error}", err=True)
+            from .pipeline import display_name
+
+            click.echo(f"audiobook: error: {display_name(source)}: {error}", err=True)
 
     results = build_on_cluster(articles, out, options, scheduler, on_result=on_result)
     failed = [source for source, _, error in results if error is not None]
@@ -289,7 +295,9 @@ def _build_each(articles: list[str], out: Path, options, force: bool) -> None:
     from .batch import FAILED, build_batch
 
     batch = len(articles) > 1
-    clips = _Bar("Synthesising", "clips" if batch else Path(articles[0]).name, plain=batch)
+    from .pipeline import display_name
+
+    clips = _Bar("Synthesising", "clips" if batch else display_name(articles[0]), plain=batch)
     episodes = _Bar("Encoding", "episodes") if batch else None
     failures = []
 
@@ -411,11 +419,14 @@ class _Bar:
 @click.argument("article", metavar="ARTICLE")
 @click.option("--json", "as_json", is_flag=True, help="Print the script JSON (the format documented in the README).")
 @click.option("--title", help="Title to use instead of the article's headline.")
+@click.option("--author", help="Byline to use instead of the article's.")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Publication date (YYYY-MM-DD) to use instead of the article's.")
 @voice_options
 @stable_voices_option
 @handle_errors
-def script(article, as_json, title, profile, engine, stable_voices):
-    """Show how ARTICLE will be read: its segments, speakers and voices, without audio.
+def script(article, as_json, title, author, day, profile, engine, stable_voices):
+    """Show how ARTICLE (a file, a URL, or - for stdin) will be read: its
+    segments, speakers and voices, without audio.
 
     \b
     Example:
@@ -423,7 +434,10 @@ def script(article, as_json, title, profile, engine, stable_voices):
     """
     from .pipeline import Options, make_script
 
-    result = make_script(article, Options(title=title, profile=profile, engine=engine, stable_voices=stable_voices))
+    options = Options(
+        title=title, author=author, date=day.date().isoformat() if day else None, profile=profile, engine=engine, stable_voices=stable_voices
+    )
+    result = make_script(article, options)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
         return

@@ -162,7 +162,9 @@ def build_on_cluster(
     if len(sources) > 1 and out.suffix.lower() == ".mp3":
         raise InputError(f"{out} names one .mp3 file but {len(sources)} articles were given", "give an output folder")
     distributed = _import_distributed()
-    paths = [str(Path(s).expanduser().resolve()) for s in sources]
+    from .load import is_url
+
+    paths = [s if is_url(s) else str(Path(s).expanduser().resolve()) for s in sources]  # a URL is fetched by its worker
     target = str(out.expanduser().resolve())
     options = _absolute_options(options)
     results: list[Result | None] = [None] * len(sources)

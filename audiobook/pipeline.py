@@ -42,9 +42,11 @@ class Options:
     """Everything a build can be asked for; the CLI fills it from its flags."""
 
     title: str | None = None
-    """Episode title; default: the article's headline, else its file name."""
+    """Episode title; default: the article's headline, else its file name (or URL)."""
     author: str | None = None
     """Artist tag; default: the article's byline."""
+    date: str | None = None
+    """Publication date (YYYY-MM-DD); default: the article's date."""
     show: str | None = None
     """Album tag: the show's name."""
     profile: str = "default"
@@ -99,9 +101,49 @@ def slugify(text: str) -> str:
 
 
 def _title_from_name(source: str) -> str:
-    stem = Path(source).stem if source != "-" else "Article"
+    from .load import is_url
+
+    if is_url(source):
+        stem = url_slug(source) or _host(source) or "Article"
+    else:
+        stem = Path(source).stem if source != "-" else "Article"
     words = re.sub(r"[_-]+", " ", stem).strip()
     return words[:1].upper() + words[1:] if words else "Article"
+
+
+#: last parts of a URL's path that say nothing of the article
+_GENERIC_PATH_PARTS = {"index", "default", "home", "article", "story", "news", "amp", "print", "view", "page", "content", "post", "item", "detail", "details", "main", "full", "live"}
+_PAGE_SUFFIX = re.compile(r"\.(?:s?html?|xhtml|php\d?|aspx?|jspx?|cfm|cms|ece|md|txt)$", re.I)
+
+
+def url_slug(url: str) -> str | None:
+    """The file-name slug a URL's path gives ("https://x.example/news/ferry-back.html"
+    -> "ferry-back"); None when the path names nothing ("/", "/story/12345",
+    "/?id=7"), and the page's title names the episode instead."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = [_PAGE_SUFFIX.sub("", unquote(p)) for p in urlsplit(url).path.split("/") if p]
+    if len(parts) > 1 and parts[-1].lower() in _GENERIC_PATH_PARTS:
+        parts.pop()  # ".../ferry-back/amp", ".../ferry-back/index.html"
+    if not parts or parts[-1].lower() in _GENERIC_PATH_PARTS or not re.search(r"[^\W\d_]", parts[-1]):
+        return None
+    slug = slugify(parts[-1])
+    return None if slug == "episode" else slug
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+def display_name(source: str) -> str:
+    """How messages name an article: a file's name, a URL as given, stdin as "stdin"."""
+    from .load import is_url
+
+    if source == "-":
+        return "stdin"
+    return source if is_url(source) else Path(source).name
 
 
 def load_voice_profile(options: Options):
@@ -110,18 +152,39 @@ def load_voice_profile(options: Options):
     return load_profile(options.profile)  # first: a bad profile fails before any work
 
 
-def read_article(source: str) -> tuple[Article, list[Segment]]:
-    """Load, clean, segment and attribute one article."""
+def read_article(source: str, profile=None, options: Options | None = None) -> tuple[Article, list[Segment]]:
+    """Load, clean, segment and attribute one article.
+
+    ``profile`` gives the cleaners (its [clean] table) and, with ``options``
+    (a one-article episode), the spoken opening.  With ``options`` its
+    title, author and date override what the article says.
+    """
     from .attribute import attribute
-    from .clean import clean
+    from .clean import CLEANERS, clean
     from .errors import LoadError
     from .load import load
     from .segment import segment
 
-    article = clean(load(source))
+    article = clean(load(source), profile.cleaners() if profile is not None else CLEANERS)
     if not article.paragraphs:
         raise LoadError(f"{source}: nothing is left to read once ads and boilerplate are removed", "check that the file holds the article's text")
+    if options is not None:
+        headline = article.title
+        article = replace(article, title=options.title or article.title, author=options.author or article.author, date=options.date or article.date)
+        if profile is not None:
+            article = _with_opening(article, headline, profile.article_opening_text(
+                title=article.title or _title_from_name(source), author=article.author, date=article.date, site=article.site, show=options.show,
+            ))
     return article, attribute(article.paragraphs, segment(article.paragraphs))
+
+
+def _with_opening(article: Article, headline: str | None, opening: str | None) -> Article:
+    """``article`` with ``opening`` as a paragraph of its own: after the
+    headline when the article opens with it, else first."""
+    if not opening:
+        return article
+    at = 1 if headline and article.paragraphs[0] == headline else 0
+    return replace(article, paragraphs=article.paragraphs[:at] + (opening,) + article.paragraphs[at:])
 
 
 def resolve_voices(profile, options: Options) -> dict:
@@ -148,14 +211,14 @@ def _sections(article: Article, segments: Sequence[Segment], first: int = 0, pre
 def make_script(source: str, options: Options = Options()) -> Script:
     """Load, clean, segment, attribute and cast one article: the script, without audio."""
     profile = load_voice_profile(options)
-    article, segments = read_article(source)
+    article, segments = read_article(source, profile, options)
     return cast_article(source, article, segments, resolve_voices(profile, options), options)
 
 
 def cast_article(source: str, article: Article, segments: list[Segment], voices: dict, options: Options) -> Script:
     from .cast import cast
 
-    title = options.title or article.title or _title_from_name(source)
+    title = episode_title(source, article, options)
     script = cast(article, segments, voices, title=title, stable=options.stable_voices)
     chapters = _sections(article, segments)
     if chapters and chapters[0].first_segment > 0:  # the part before the first heading
@@ -179,7 +242,7 @@ def make_digest_script(sources: Sequence[str], options: Options = Options(), *, 
         paragraph = 1
     authors = []
     for source in sources:
-        article, segs = read_article(source)
+        article, segs = read_article(source, profile)
         heading = article.title or _title_from_name(source)
         first = len(segments)
         chapters.append(Chapter(heading, first))
@@ -198,15 +261,29 @@ def make_digest_script(sources: Sequence[str], options: Options = Options(), *, 
     return replace(script, author=options.author or script.author, chapters=tuple(chapters))
 
 
-def output_path(source: str, out: Path, title: str | None = None) -> Path:
+def output_path(source: str, out: Path, title: str | None = None) -> Path | None:
     """Where the MP3 of ``source`` goes: ``out`` is a folder, or an .mp3 path.
 
-    Named after the file; stdin's episode after its ``title`` (known once read).
+    Named after the file, or the last part of a URL's path; stdin's episode,
+    and a URL's whose path names nothing, after its ``title`` (known once
+    read: without it, None).
     """
+    from .load import is_url
+
     if out.suffix.lower() == ".mp3":
         return out
-    stem = Path(source).stem if source != "-" else (title or "episode")
+    if source == "-" or is_url(source):
+        stem = (url_slug(source) if source != "-" else None) or title
+        if stem is None:
+            return None
+    else:
+        stem = Path(source).stem
     return out / f"{slugify(stem)}.mp3"
+
+
+def episode_title(source: str, article: Article, options: Options) -> str:
+    """The title an article's episode gets: --title, its headline, else its name."""
+    return options.title or article.title or _title_from_name(source)
 
 
 def output_paths(source: str, script: Script, out: Path) -> tuple[Path, Path]:
@@ -377,13 +454,13 @@ def build_digest(sources: Sequence[str], mp3: Path, options: Options = Options()
     day = day or date.today()
     title = options.title or (f"{options.show}, {day:%A} {day.day} {day:%B %Y}" if options.show else _title_from_name(str(mp3)))
     script = make_digest_script(sources, options, title=title, day=day)
-    names = ", ".join(Path(s).name if s != "-" else "stdin" for s in sources)
+    names = ", ".join(display_name(s) for s in sources)
     episode = render(script, mp3, options, progress, comment=f"Sources: {names}")
     return replace(episode, seconds=time.perf_counter() - started)
 
 
 def source_comment(source: str) -> str:
-    return "Source: stdin" if source == "-" else f"Source: {Path(source).name}"
+    return f"Source: {display_name(source)}"
 
 
 # --- build keys: what an episode was made from -------------------------------------
@@ -395,9 +472,15 @@ _NOT_IN_KEY = frozenset({"jobs", "cache_dir", "cache_max", "timeout", "engine", 
 
 def build_key(source: str, options: Options) -> str | None:
     """sha256 of everything that shapes an article's episode; None when it cannot
-    be known cheaply (stdin, an unreadable file: those are always built)."""
+    be known cheaply (stdin, an unreadable file: those are always built).
+
+    A URL's page is fetched for it (and kept for the load that follows), so
+    its episode is rebuilt when the page changed.
+    """
     from . import __version__
     from .engines import engine_info
+    from .fetch import fetch
+    from .load import is_url
     from .profile import find_profile
 
     if source == "-":
@@ -408,7 +491,7 @@ def build_key(source: str, options: Options) -> str | None:
         digest.update(f"{label}\0{len(data)}\0".encode() + data)
 
     try:
-        add("article", Path(source).read_bytes())
+        add("article", fetch(source).data if is_url(source) else Path(source).read_bytes())
         add("profile", find_profile(options.profile).read_bytes())
         from .speech import lexicon_paths
 
@@ -421,6 +504,6 @@ def build_key(source: str, options: Options) -> str | None:
     except (OSError, AudiobookError):
         return None
     settings = {f.name: getattr(options, f.name) for f in fields(Options) if f.name not in _NOT_IN_KEY}
-    settings.update(engine=spec, engine_version=version, tool=__version__, name=Path(source).name)  # the name is in the tags
+    settings.update(engine=spec, engine_version=version, tool=__version__, name=display_name(source))  # the name is in the tags
     add("settings", json.dumps(settings, sort_keys=True, default=str).encode())
     return digest.hexdigest()
