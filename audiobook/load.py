@@ -63,9 +63,9 @@ class LazyPattern:
 
     __slots__ = ("_args", "_compiled")
 
-    def __init__(self, pattern: str, flags: int = 0) -> None:
+    def __init__(self, pattern: str | bytes, flags: int = 0) -> None:
         self._args = (pattern, flags)
-        self._compiled: re.Pattern[str] | None = None
+        self._compiled: re.Pattern | None = None
 
     def __getattr__(self, name: str):
         if self._compiled is None:
@@ -202,7 +202,7 @@ def _decode(data: bytes, name: str, declared: str | None = None) -> str:
 #: labels that browsers read as Windows-1252 (the WHATWG Encoding Standard):
 #: pages that say Latin-1 mean it, curly quotes included
 _AS_CP1252 = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "us-ascii", "ascii", "windows-1252", "cp1252", "x-cp1252"}
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+_META_CHARSET = LazyPattern(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 
 
 def _meta_charset(data: bytes) -> str | None:

@@ -113,7 +113,7 @@ def _title_from_name(source: str) -> str:
 
 #: last parts of a URL's path that say nothing of the article
 _GENERIC_PATH_PARTS = {"index", "default", "home", "article", "story", "news", "amp", "print", "view", "page", "content", "post", "item", "detail", "details", "main", "full", "live"}
-_PAGE_SUFFIX = re.compile(r"\.(?:s?html?|xhtml|php\d?|aspx?|jspx?|cfm|cms|ece|md|txt)$", re.I)
+_PAGE_SUFFIX = r"\.(?:s?html?|xhtml|php\d?|aspx?|jspx?|cfm|cms|ece|md|txt)$"
 
 
 def url_slug(url: str) -> str | None:
@@ -122,7 +122,7 @@ def url_slug(url: str) -> str | None:
     "/?id=7"), and the page's title names the episode instead."""
     from urllib.parse import unquote, urlsplit
 
-    parts = [_PAGE_SUFFIX.sub("", unquote(p)) for p in urlsplit(url).path.split("/") if p]
+    parts = [re.sub(_PAGE_SUFFIX, "", unquote(p), flags=re.I) for p in urlsplit(url).path.split("/") if p]
     if len(parts) > 1 and parts[-1].lower() in _GENERIC_PATH_PARTS:
         parts.pop()  # ".../ferry-back/amp", ".../ferry-back/index.html"
     if not parts or parts[-1].lower() in _GENERIC_PATH_PARTS or not re.search(r"[^\W\d_]", parts[-1]):
