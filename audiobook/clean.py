@@ -230,7 +230,13 @@ def drop_video_prompts(text: str) -> str:
     return _drop_lines(text, VIDEO_PROMPT.match)
 
 
+#: furniture lines are short: longer lines are the article's, and are not searched
+FURNITURE_MAX_CHARS = 300
+
+
 def _share_bar(line: str) -> bool:
+    if len(line) > FURNITURE_MAX_CHARS:
+        return False
     words = re.findall(r"[a-z][a-z-]*", line.lower())
     return bool(words) and all(w in SHARE_WORDS for w in words) and not re.search(r"[.!?]\s*$", line.rstrip("\"”’ ") if len(words) > 3 else "")
 
@@ -285,7 +291,7 @@ def drop_byline_lines(text: str) -> str:
     """Remove byline and timestamp lines anywhere in the body ("By Jane Doe |
     Published 10:32, 3 March 2024", "Updated 2 hours ago"); those near the top
     have already given the author and date (``extract_metadata``)."""
-    return _drop_lines(text, lambda line: is_byline(line) or is_timestamp(line))
+    return _drop_lines(text, lambda line: len(line) <= FURNITURE_MAX_CHARS and (is_byline(line) or is_timestamp(line)))
 
 
 def drop_advert_labels(text: str) -> str:
@@ -391,6 +397,12 @@ def _words(text: str) -> str:
     return " ".join(_NOT_WORDS.sub(" ", _APOSTROPHES.sub("", text.lower())).split())
 
 
+def _runs(words: list[str]) -> set[int]:
+    """Hashes of every run of PULL_QUOTE_RUN_WORDS words in ``words``."""
+    n = PULL_QUOTE_RUN_WORDS
+    return {hash(tuple(words[i : i + n])) for i in range(len(words) - n + 1)}
+
+
 def drop_repeated_pull_quotes(text: str) -> str:
     """Remove a paragraph that repeats earlier words word for word (a pull
     quote set in the page's margin): the repeat goes, the original stays.
@@ -398,26 +410,44 @@ def drop_repeated_pull_quotes(text: str) -> str:
     Case, punctuation and quote marks do not count, nor a trailing credit
     ("-- Ann Lee").  A paragraph is a repeat when it is an earlier sentence,
     quotation or paragraph (PULL_QUOTE_MIN_WORDS words or more), or when it
-    is a run of PULL_QUOTE_RUN_WORDS words or more of the text before it.
+    is PULL_QUOTE_RUN_WORDS words or more found word for word in an earlier
+    paragraph (every run of that many of its words was seen: linear time,
+    however long the article).
     """
     paragraphs = split_paragraphs(text)
     seen: set[str] = set()
-    before = " "
+    runs: set[int] = set()
+    pending: list[tuple[str, str | None]] = []  # kept, not yet indexed: an article of one paragraph costs nothing
+
+    def index_pending() -> None:
+        for flat, whole in pending:
+            whole = whole if whole is not None else _words(flat)
+            seen.add(whole)
+            seen.update(_words(s) for s in _SENTENCES.split(flat))
+            seen.update(_words(q) for q in _QUOTED.findall(flat))
+            runs.update(_runs(whole.split()))
+        pending.clear()
+
     out = []
     for index, paragraph in enumerate(paragraphs):
         flat = " ".join(paragraph.split())
-        candidates = {_words(flat), _words(_TRAILING_CREDIT.sub("", flat))}
-        if index and any(
-            len(c.split()) >= PULL_QUOTE_MIN_WORDS and (c in seen or (len(c.split()) >= PULL_QUOTE_RUN_WORDS and f" {c} " in before))
-            for c in candidates
-        ):
-            log.debug("clean: paragraph %d repeats earlier words (a pull quote): dropped", index)
-            continue
+        whole = _words(flat) if index else None
+        if whole is not None:
+            index_pending()
+            credit = _TRAILING_CREDIT.search(flat)
+            for candidate in {whole, _words(flat[: credit.start()]) if credit else whole}:
+                words = candidate.split()
+                if len(words) >= PULL_QUOTE_MIN_WORDS and (
+                    candidate in seen or (len(words) >= PULL_QUOTE_RUN_WORDS and _runs(words) <= runs)
+                ):
+                    break
+            else:
+                candidate = None
+            if candidate is not None:
+                log.debug("clean: paragraph %d repeats earlier words (a pull quote): dropped", index)
+                continue
         out.append(paragraph)
-        seen.add(_words(flat))
-        seen.update(_words(s) for s in _SENTENCES.split(flat))
-        seen.update(_words(q) for q in _QUOTED.findall(flat))
-        before += _words(flat) + " "
+        pending.append((flat, whole))
     return "\n\n".join(out) if len(out) < len(paragraphs) else text
 
 
