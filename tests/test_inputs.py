@@ -125,13 +125,17 @@ def test_a_declared_charset_is_used_when_the_bytes_are_not_utf8(tmp_path, caplog
     assert not caplog.records  # declared, not guessed: nothing to warn about
 
 
-def test_trafilatura_is_imported_only_for_a_page():
+def test_trafilatura_and_urllib_are_imported_only_for_a_page_or_url():
     import subprocess
 
-    code = "import sys; from audiobook.pipeline import read_article; read_article(sys.argv[1]); print('trafilatura' in sys.modules)"
+    code = (
+        "import sys; from audiobook.pipeline import build_key, read_article, Options; from audiobook.profile import load_profile;"
+        " build_key(sys.argv[1], Options()); read_article(sys.argv[1], load_profile(), Options());"
+        " print(sorted(m for m in ('trafilatura', 'lxml', 'urllib.request', 'http.client') if m in sys.modules))"
+    )
     example = Path(__file__).resolve().parent.parent / "examples" / "ferry-returns.txt"
     res = subprocess.run([sys.executable, "-c", code, str(example)], capture_output=True, text=True, check=True)
-    assert res.stdout.strip() == "False"
+    assert res.stdout.strip() == "[]"
 
 
 # --- Markdown ------------------------------------------------------------------------------
