@@ -238,6 +238,8 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
     workers = start_workers(options.engine, options.jobs)
     try:
         scripts, spent = _read_all(sources, targets, todo, out, options, profile, fail)
+        if sum(len(seg.text.split()) for script, _ in scripts.values() for seg in script.segments) >= _BOUND_HEAP_WORDS:
+            _bound_heap()
         # While the workers speak, this process is idle: draw the default
         # covers and import what encoding needs meanwhile.
         # Their loudness is measured as the clips come, in another thread.
@@ -323,6 +325,35 @@ def _measured(entry):
         log.debug("measuring during synthesis failed: %s", exc)
         return None
     return meter
+
+
+#: from this many words a build gives large blocks their own mappings (_bound_heap)
+_BOUND_HEAP_WORDS = 5000
+#: glibc's M_MMAP_THRESHOLD, and the size from which a block is mapped on its own
+_M_MMAP_THRESHOLD = -3
+_MMAP_FROM = 256 * 1024
+
+
+def _bound_heap() -> None:
+    """Give every large block (numpy's clip arrays) its own mapping, returned on free.
+
+    glibc raises its mmap threshold once a mapped block is freed; clip-sized
+    arrays then come from the heap and the encoding threads' arenas, which
+    fragment and keep what was freed: the main process grew from 84 to 127 MB
+    while encoding 25,000 words, and ~94 MB with a fixed threshold.  The page
+    faults cost ~0.05 s of a short build, where memory is no concern, so only
+    long builds ask for it.  Linux with glibc only; a user's
+    MALLOC_MMAP_THRESHOLD_ is respected.
+    """
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux") or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, _MMAP_FROM)
+    except (OSError, AttributeError):
+        pass  # not glibc
 
 
 def _warm_up() -> None:
