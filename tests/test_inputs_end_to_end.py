@@ -26,7 +26,7 @@ import pytest
 
 from audiobook.tag import read_chapters, read_tags
 
-from .test_inputs import PAGE
+from .test_inputs import HTML, PAGE, _Pages
 
 CANONICAL = "https://kelby-courier.example/news/2026/03/night-ferry-returns"
 FURNITURE = ("Scroll down", "Advertisement", "Sign up", "Share", "Tweet", "Photo", "Sam Reed", "Most read", "Bus fares",
@@ -66,21 +66,6 @@ def env(tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
     clean_env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}  # 127.0.0.1 directly
     return {**clean_env, "AUDIOBOOK_CACHE_DIR": str(cache), "NO_PROXY": "127.0.0.1,localhost"}
-
-
-class _Pages(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - http.server's name
-        self.server.requests.append(self.path)
-        body = self.server.pages.get(self.path)
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        body = body if body is not None else b"not here"
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
@@ -129,8 +114,8 @@ def test_a_saved_page_builds_with_its_metadata_in_the_tags(tmp_path, env):
 
 
 def test_urls_and_files_build_in_one_batch_and_rebuild_only_when_changed(tmp_path, env, site):
-    site.pages["/news/2026/03/night-ferry-returns"] = PAGE.encode()
-    site.pages["/story/4471"] = PAGE.replace("Night ferry returns to Kelby after ten years", "Ferry timetable published").encode()
+    site.pages["/news/2026/03/night-ferry-returns"] = (200, HTML, PAGE.encode())
+    site.pages["/story/4471"] = (200, HTML, PAGE.replace("Night ferry returns to Kelby after ten years", "Ferry timetable published").encode())
     named = f"http://127.0.0.1:{site.server_port}/news/2026/03/night-ferry-returns"
     unnamed = f"http://127.0.0.1:{site.server_port}/story/4471"
     text = tmp_path / "lights.txt"
@@ -141,21 +126,21 @@ def test_urls_and_files_build_in_one_batch_and_rebuild_only_when_changed(tmp_pat
     assert "3 articles: 3 built, 0 skipped, 0 failed" in res.stderr
     assert sorted(p.name for p in out.glob("*.mp3")) == ["ferry-timetable-published.mp3", "lights.mp3", "night-ferry-returns.mp3"]
     check_ferry_episode(out / "night-ferry-returns.mp3", f"Source: {named}")
-    assert site.requests.count("/news/2026/03/night-ferry-returns") == 1  # one fetch for the build key and the article
+    assert [path for path, _ in site.requests].count("/news/2026/03/night-ferry-returns") == 1  # one fetch for the build key and the article
     # unchanged pages: skipped, each fetched once more to know that
     res = run("build", named, text, unnamed, "-o", out, env=env)
     assert res.returncode == 0, res.stderr
     assert "3 articles: 0 built, 3 skipped, 0 failed" in res.stderr
     # a page that changed is built again
-    site.pages["/story/4471"] = site.pages["/story/4471"].replace(b"Tuesday", b"Wednesday")
+    site.pages["/story/4471"] = (200, HTML, site.pages["/story/4471"][2].replace(b"Tuesday", b"Wednesday"))
     res = run("build", named, text, unnamed, "-o", out, env=env)
     assert "3 articles: 1 built, 2 skipped, 0 failed" in res.stderr, res.stderr
 
 
 def test_two_pages_named_alike_are_not_written_over_each_other(tmp_path, env, site):
     page = "<html><head><title>Quay wall repaired</title></head><body><article><h1>Quay wall repaired</h1><p>{}</p></article></body></html>"
-    site.pages["/story/1"] = page.format("Work on the quay wall finished on Monday.").encode()
-    site.pages["/story/2"] = page.format("The quay wall reopened to walkers on Friday.").encode()
+    site.pages["/story/1"] = (200, HTML, page.format("Work on the quay wall finished on Monday.").encode())
+    site.pages["/story/2"] = (200, HTML, page.format("The quay wall reopened to walkers on Friday.").encode())
     first, second = (f"http://127.0.0.1:{site.server_port}/story/{n}" for n in (1, 2))
     out = tmp_path / "out"
     res = run("build", first, second, "-o", out, env=env)
