@@ -59,11 +59,11 @@ punctuation is tidied), to compare before and after (bench/wer.py).
 from __future__ import annotations
 
 import os
-import functools
 import re
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
 
 from .errors import ProfileError
 
@@ -321,6 +321,10 @@ def _key_line(text: str, key: str) -> str:
     return ""
 
 
+def _bad_entry(path: Path, text: str, key: str, what: str, fix: str) -> NoReturn:
+    raise ProfileError(f"lexicon {path}: words.{key}{_key_line(text, key)} {what}", fix)
+
+
 def read_lexicon(path: Path) -> dict[str, str]:
     """One lexicon file's [words] table; a malformed one raises ProfileError
     naming the file, the key and the line.  An empty value means "no entry"
@@ -347,15 +351,14 @@ def read_lexicon(path: Path) -> dict[str, str]:
         raise ProfileError(f"lexicon {path}: words{_key_line(text, 'words')} must be a table", hint)
     out = {}
     for key, value in words.items():
-        # the line is looked up only for an error: a regex per key made loading
-        # the lexicon cost ~60 ms, on the way to the first utterance
-        where = functools.partial(lambda k: f"lexicon {path}: words.{k}{_key_line(text, k)}", key)
+        # the key's line is looked up only for an error: a regex per key made
+        # loading the lexicon cost ~60 ms, on the way to the first utterance
         if not key.strip() or key != key.strip() or "\n" in key:
-            raise ProfileError(f"{where()} is not a word or phrase", "remove the spaces around it")
+            _bad_entry(path, text, key, "is not a word or phrase", "remove the spaces around it")
         if not isinstance(value, str):
-            raise ProfileError(f"{where()} must be a string, not {value!r}", hint)
+            _bad_entry(path, text, key, f"must be a string, not {value!r}", hint)
         if value and not value.strip():
-            raise ProfileError(f"{where()} is blank", 'write what to say, or "" to drop the entry')
+            _bad_entry(path, text, key, "is blank", 'write what to say, or "" to drop the entry')
         out[key] = value.strip()
     return out
 
