@@ -384,11 +384,9 @@ def _synthesize_all(
         except Exception as exc:
             fail(index, exc, started)
     meters: dict[int, Measured] = {}
-    measured: dict = {}
     if measuring is not None and not (options.intro or options.outro):
-        for index, group in plans.items():
-            meters[index] = Measured(scripts[index], len(group))
-            measured[index] = (meters[index], measuring.submit(meters[index].run))
+        meters = {index: Measured(scripts[index], len(group)) for index, group in plans.items()}
+    measured = {index: (meter, measuring.submit(meter.run)) for index, meter in meters.items()}
     owners = [(index, at) for index, group in plans.items() for at in range(len(group))]
 
     def run(utterances: list, report: Progress | None, on_clip=None) -> list:
@@ -410,6 +408,8 @@ def _synthesize_all(
 
 
 def _run_all(plans, run, on_clip, progress, fail, started, meters) -> dict[int, list]:
+    """The clips of every plan: one run for them all, else (on a synthesis
+    error) one run per article, so that only the culprit fails."""
     everything = [u for group in plans.values() for u in group]
     try:
         flat = run(everything, progress, on_clip)
