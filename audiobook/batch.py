@@ -232,11 +232,11 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
     from .stitch import result_of
     from .synthesize import start_workers
 
-    profile = load_voice_profile(options)
-    cover = preflight(options)
-    # the speech workers start now, while this process runs the text stages
-    workers = start_workers(options.engine, options.jobs)
+    # the speech workers start first, to be ready when the text stages are done
+    workers = start_workers(options.engine, options.jobs, _estimated_words([sources[i] for i in todo]))
     try:
+        profile = load_voice_profile(options)
+        cover = preflight(options)
         scripts, spent = _read_all(sources, targets, todo, out, options, profile, fail)
         if max((sum(len(seg.text.split()) for seg in script.segments) for script, _ in scripts.values()), default=0) >= _BOUND_HEAP_WORDS:
             _bound_heap()
@@ -286,6 +286,29 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
             for future in futures:
                 future.cancel()
             raise
+
+
+#: bytes per word, roughly: of plain text and Markdown, and of a saved web page
+_TEXT_BYTES_PER_WORD = 6
+_PAGE_BYTES_PER_WORD = 60
+
+
+def _estimated_words(sources: Sequence[str]) -> int | None:
+    """About how many words ``sources`` hold, from their sizes, before reading
+    them (to start as many speech workers as they are worth); None when one
+    cannot be told (stdin, a URL)."""
+    from .load import HTML_SUFFIXES, is_url
+
+    words = 0
+    for source in sources:
+        if source == "-" or is_url(source):
+            return None
+        try:
+            size = os.stat(source).st_size
+        except OSError:
+            continue  # it fails when its turn comes
+        words += size // (_PAGE_BYTES_PER_WORD if Path(source).suffix.lower() in HTML_SUFFIXES else _TEXT_BYTES_PER_WORD)
+    return words
 
 
 def _read_all(sources, targets, todo, out, options, profile, fail) -> tuple[dict[int, tuple[Script, Path]], dict[int, float]]:

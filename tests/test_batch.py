@@ -210,3 +210,19 @@ def test_a_tiny_cache_cap_keeps_only_the_latest_builds_clips(tmp_path, cache):
     assert res.exit_code == 0, res.output
     left = set(cache.rglob("*.wav"))
     assert left and not (left & old)  # the older build's clips went; this build's stayed
+
+
+def test_estimated_words_from_sizes_for_starting_workers(tmp_path):
+    from audiobook.batch import _estimated_words
+
+    text = tmp_path / "a.txt"
+    text.write_text("word " * 1000)
+    page = tmp_path / "b.html"
+    page.write_text("<p>" + "word " * 1000 + "</p>" + "<script></script>" * 3000)
+    assert 700 < _estimated_words([str(text)]) < 1300
+    # a saved page is mostly markup
+    assert _estimated_words([str(page)]) < 2000
+    # a missing file fails in its turn and adds nothing; stdin and URLs cannot be told
+    assert _estimated_words([str(text), str(tmp_path / "missing.txt")]) == _estimated_words([str(text)])
+    assert _estimated_words([str(text), "-"]) is None
+    assert _estimated_words(["https://example.com/a"]) is None

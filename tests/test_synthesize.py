@@ -76,6 +76,8 @@ class FakeEngine:
     def synthesize(self, text, voice, path):
         with open(self.state / "calls.log", "a", encoding="utf-8") as log:
             log.write(text + "\n")
+        with open(self.state / "pids.log", "a", encoding="utf-8") as log:
+            log.write(f"{os.getpid()}\n")
         if voice.voice_id != "fake/en":
             raise ProfileError(f"no voice {voice.voice_id!r}", hint="use fake/en")
         out = path.with_suffix(".wav")
@@ -272,6 +274,30 @@ def test_cache_miss_then_hit_without_workers(tmp_path, fake_dir, monkeypatch):
     again = synthesize(utts, engine=FAKE, cache_dir=tmp_path)
     assert again == clips
     assert len(_calls(fake_dir)) == 2
+
+
+def test_workers_for_counts_one_per_share_of_words_within_jobs():
+    per = synth.WORDS_PER_WORKER
+    assert synth.workers_for(0, 4) == 1
+    assert synth.workers_for(per, 4) == 1
+    assert synth.workers_for(per + 1, 4) == 2
+    assert synth.workers_for(100 * per, 4) == 4
+    assert synth.workers_for(100 * per, 1) == 1
+
+
+def _workers_used(state: Path) -> int:
+    return len(set((state / "pids.log").read_text().split()))
+
+
+def test_short_work_takes_one_worker_and_long_work_takes_jobs(tmp_path, fake_dir):
+    # a second worker costs more than it saves on a few sentences...
+    synthesize(_utts(*(f"Short sentence number {i} is here." for i in range(12))), engine=FAKE, jobs=2, cache_dir=tmp_path)
+    assert _workers_used(fake_dir) == 1
+    (fake_dir / "pids.log").unlink()
+    # ...and is worth it on enough words, even with none started ahead
+    words = " ".join(["word"] * 100)
+    synthesize(_utts(*(f"Long sentence {i}: {words}." for i in range(12))), engine=FAKE, jobs=2, cache_dir=tmp_path)
+    assert _workers_used(fake_dir) == 2
 
 
 def test_cache_key_covers_voice_text_and_engine():
