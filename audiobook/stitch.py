@@ -232,11 +232,29 @@ def _search_ffmpeg() -> str:
         # imported here: it is optional, and importing it costs start-up time
         import imageio_ffmpeg
 
-        found = imageio_ffmpeg.get_ffmpeg_exe()
+        found = _bundled_ffmpeg(Path(imageio_ffmpeg.__file__).parent) or imageio_ffmpeg.get_ffmpeg_exe()
     except (ImportError, RuntimeError, OSError) as exc:
         raise DependencyError("ffmpeg was not found", hint=_FFMPEG_HINT) from exc
     log.debug("using ffmpeg from imageio-ffmpeg: %s", found)
     return found
+
+
+def _bundled_ffmpeg(package: Path) -> str | None:
+    """The ffmpeg an imageio-ffmpeg wheel ships in its ``binaries`` folder, found
+    without running it; None when that is not a plain single binary (or the
+    user points imageio-ffmpeg elsewhere), and ``get_ffmpeg_exe`` decides.
+
+    ``get_ffmpeg_exe`` runs ``ffmpeg -version`` to check the binary on every
+    call: ~40 ms of every build, while the speech workers start.  A binary
+    that does not run fails the encode with a clear error all the same.
+    """
+    if os.environ.get("IMAGEIO_FFMPEG_EXE"):
+        return None
+    try:
+        found = [p for p in (package / "binaries").iterdir() if p.name.startswith("ffmpeg") and p.is_file() and os.access(p, os.X_OK)]
+    except OSError:
+        return None
+    return str(found[0]) if len(found) == 1 else None
 
 
 def _ffmpeg_command(

@@ -147,12 +147,28 @@ def test_missing_ffmpeg_everywhere(monkeypatch):
     stitch_mod._search_ffmpeg.cache_clear()
     monkeypatch.setattr(stitch_mod.shutil, "which", lambda name: None)
     monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", nothing)
+    monkeypatch.setattr(stitch_mod, "_bundled_ffmpeg", lambda package: None)
     try:
         with pytest.raises(DependencyError) as info:
             find_ffmpeg()
         assert "pip install imageio-ffmpeg" in info.value.hint
     finally:
         stitch_mod._search_ffmpeg.cache_clear()
+
+
+def test_bundled_ffmpeg_is_found_without_running_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("IMAGEIO_FFMPEG_EXE", raising=False)
+    (tmp_path / "binaries").mkdir()
+    assert stitch_mod._bundled_ffmpeg(tmp_path) is None  # none there
+    binary = tmp_path / "binaries" / "ffmpeg-linux-x86_64-v9"
+    binary.write_text("#!/bin/sh\nexit 1\n")  # never run: finding it costs no process
+    assert stitch_mod._bundled_ffmpeg(tmp_path) is None  # not executable
+    binary.chmod(0o755)
+    (tmp_path / "binaries" / "README.md").write_text("x")
+    assert stitch_mod._bundled_ffmpeg(tmp_path) == str(binary)
+    monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", "/opt/ffmpeg")  # imageio-ffmpeg's own override decides
+    assert stitch_mod._bundled_ffmpeg(tmp_path) is None
+    assert stitch_mod._bundled_ffmpeg(tmp_path / "missing") is None
 
 
 def test_ffmpeg_is_found_and_cached():
