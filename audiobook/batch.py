@@ -229,7 +229,6 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from .stitch import result_of
     from .synthesize import start_workers
 
     # the speech workers start first, to be ready when the text stages are done
@@ -252,8 +251,25 @@ def _build_all(sources, targets, keys, todo, out, options, progress, on_encode, 
                 helper.shutdown(wait=False, cancel_futures=True)  # draw no more covers
                 meter.shutdown(wait=False, cancel_futures=True)
                 raise
-    finally:
+    except BaseException:
         workers.close()
+        raise
+    # the workers take ~15 ms each to end: they do it while the encoding starts
+    closing = threading.Thread(target=workers.close, name="close-workers", daemon=True)
+    closing.start()
+    try:
+        _encode_all(sources, scripts, clips, spent, drawn, cover, measuring, keys, options, on_encode, finish, fail)
+    finally:
+        closing.join()
+
+
+def _encode_all(sources, scripts, clips, spent, drawn, cover, measuring, keys, options, on_encode, finish, fail) -> None:
+    """Encode and tag the synthesised articles, up to ``options.jobs`` at once."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .stitch import result_of
+
     evict_cache([c for group in clips.values() for c in group], options)
     if on_encode:
         on_encode(len(clips))

@@ -455,11 +455,16 @@ class _Worker:
             self.dest.with_name(f".{self.dest.name}.{pid}.tmp").unlink(missing_ok=True)
         shutil.rmtree(self.scratch / f"worker-{pid}", ignore_errors=True)
 
-    def stop(self) -> None:
+    def ask_to_stop(self) -> bool:
+        """Tell the worker to finish; False if it cannot hear it."""
         try:
             self.conn.send(None)
         except OSError:
-            pass
+            return False
+        return True
+
+    def stop(self) -> None:
+        """Wait (a while) for a worker told to finish, then make sure it has."""
         self.proc.join(5)
         self.kill()
 
@@ -493,10 +498,18 @@ class WorkerPool:
             self.workers.append(_Worker(self.ctx, self.spec, self.scratch, self.verbose))
 
     def close(self) -> None:
+        """Stop every worker (idle ones are asked, and all end at once; busy
+        or starting ones are killed), and remove the scratch folder."""
         import shutil
 
+        asked = []
         for w in self.workers:
-            w.stop() if w.task is None and w.ready else w.kill()
+            if w.task is None and w.ready and w.ask_to_stop():
+                asked.append(w)
+            else:
+                w.kill()
+        for w in asked:
+            w.stop()
         self.workers.clear()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
