@@ -359,6 +359,10 @@ def _moving_average(x: "np.ndarray", radius: int) -> "np.ndarray":
 
 #: extra gain tried above the first plan, to learn how limiting bends the curve
 _TRIALS_DB = (0.0, 2.0, 4.0, 6.0, 8.0)
+#: the gains tried while the clips are still coming, around the gain the first
+#: clip alone would need: they cover the plan of an episode whose loudness is
+#: within 4 dB of its first clip's, and the same 8 dB above it
+_EARLY_TRIALS_DB = (-4.0, -2.0, 0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0)
 
 
 class Leveller:
@@ -375,6 +379,10 @@ class Leveller:
        hops the limiter decides on: the loss in each 100 ms step is the ratio
        of the limited to the plain energy there, which needs no second
        K-weighting (the gain changes slowly next to the filter).
+       The prediction may also be made in the first pass, at gains fixed
+       before the plan is known (``early_trials`` from the first clip, given
+       to every ``predict``); ``predicted_for(gain_db)`` then says whether
+       those gains bracket the plan, so that the second pass is not needed.
     3. ``level(samples)`` for every clip, while encoding: gain, then limiter.
 
     The limiter's ceiling is ``true_peak - margin``: the margin is for whatever
@@ -401,8 +409,9 @@ class Leveller:
         self.measured = -math.inf
         self.loudness = -math.inf
         self._peak = 0.0  # largest sample, before gain
+        self._trials: tuple[float, ...] | None = None  # gains (dB) predicted at, fixed by the first predict
         self._plain = np.zeros(0)  # per step, unweighted, unit gain
-        self._limited = np.zeros((len(_TRIALS_DB), 0))  # per trial gain and step
+        self._limited = np.zeros((0, 0))  # per trial gain and step
 
     @property
     def gain(self) -> float:
@@ -432,12 +441,44 @@ class Leveller:
         """Whether the planned gain brings any peak near the ceiling."""
         return self._peak * self.gain > self.limiter.ceiling / 2
 
-    def predict(self, samples: "np.ndarray", start: int) -> None:
+    def early_trials(self, samples: "np.ndarray") -> tuple[float, ...]:
+        """Gains (dB) to ``predict`` at before the plan is known: around the
+        gain that would bring ``samples`` (the first clip) to the target;
+        () when they are silent."""
         np = _np()
+        if len(samples) == 0:
+            return ()
+        energy = float(np.sum(self.meter.step_energies(samples, 0)[1]))
+        if energy <= 0:
+            return ()
+        centre = self.target - (_OFFSET + 10 * math.log10(energy / len(samples)))
+        return tuple(centre + t for t in _EARLY_TRIALS_DB)
+
+    def predicted_for(self, gain_db: float) -> bool:
+        """Whether the predictions made bracket ``gain_db`` and the most that ``correct`` may add to it."""
+        if not self._trials:
+            return False
+        return self._trials[0] <= gain_db and self._trials[-1] >= min(gain_db + _TRIALS_DB[-1], self.max_gain)
+
+    def forget_predictions(self) -> None:
+        np = _np()
+        self._trials = None
+        self._plain = np.zeros(0)
+        self._limited = np.zeros((0, 0))
+
+    def predict(self, samples: "np.ndarray", start: int, trials_db: tuple[float, ...] | None = None) -> None:
+        """Learn what limiting takes from this clip at gains ``trials_db`` (default:
+        the planned gain and _TRIALS_DB above it); every clip at the same gains."""
+        np = _np()
+        if self._trials is None:
+            self._trials = trials_db or tuple(self.gain_db + t for t in _TRIALS_DB)
+            self._limited = np.zeros((len(self._trials), 0))
+        elif trials_db is not None and trials_db != self._trials:
+            raise ValueError("every clip must be predicted at the same gains")
         if len(samples) == 0:
             return
         lim = self.limiter
-        trials = [gain_of(self.gain_db + t) for t in _TRIALS_DB]
+        trials = [gain_of(g) for g in self._trials]
         # true peaks only where the lowest trial already limits: enough to
         # predict loudness, and far fewer samples than the limiter looks at
         peaks = lim.hop_peaks(samples, lim.ceiling / trials[0])
@@ -465,7 +506,7 @@ class Leveller:
         plain = _fit(self._plain, n)
         limited = _fit(self._limited, n)
         ratio = np.divide(limited, plain, out=np.ones_like(limited), where=plain > 0)
-        trial_gains = [self.gain_db + t for t in _TRIALS_DB]
+        trial_gains = list(self._trials or ())
         reached = [
             integrated_from_steps(energy * gain_of(g) ** 2 * r, self.meter.step) for g, r in zip(trial_gains, ratio)
         ]

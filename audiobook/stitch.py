@@ -503,13 +503,20 @@ class Measured:
         if not self._clips:
             return
         leveller: Leveller | None = None
+        trials: tuple[float, ...] = ()
 
         def measure(clip: Clip, start: int) -> int:
-            nonlocal leveller
+            nonlocal leveller, trials
+            samples = _read_samples(clip.path)
             if leveller is None:
                 leveller = Leveller(clip.rate, self.loudness + _MP3_LOSS_DB, self.true_peak, margin=_MP3_PEAK_MARGIN_DB)
-            samples = _read_samples(clip.path)
+                # what limiting will take is learnt in this pass too, at gains
+                # guessed from the first clip, so the encoder need not wait
+                # for a second one (see Leveller.predicted_for)
+                trials = leveller.early_trials(samples)
             leveller.measure(samples, start)
+            if trials:
+                leveller.predict(samples, start, trials)
             return len(samples)
 
         clips = self._in_order()
@@ -693,7 +700,8 @@ def _plan_levels(
 
     One pass reads every clip to measure the loudness (skipped when
     ``measured`` did it while the clips were being made); a second one, only
-    when the gain reaches the limiter, predicts what limiting takes away.
+    when the gain reaches the limiter, predicts what limiting takes away
+    (skipped too when ``measured`` predicted it at gains around the plan).
     """
     from .loudness import Leveller
 
@@ -717,7 +725,9 @@ def _plan_levels(
         _, total = _walk(script, clips, rate, pauses, measure, bumpers=bumpers)
     leveller.plan(total)
     if leveller.limits:
-        _walk(script, clips, rate, pauses, predict, bumpers=bumpers)
+        if not leveller.predicted_for(leveller.gain_db):
+            leveller.forget_predictions()  # made at gains too far from the plan, if any
+            _walk(script, clips, rate, pauses, predict, bumpers=bumpers)
         leveller.correct(total)
     log.debug(
         "loudness %.2f LUFS measured; gain %+.2f dB planned for %.1f LUFS",

@@ -661,3 +661,67 @@ def test_an_abandoned_measurement_is_not_used(episode):
     rate, counts = stitch_mod._check_clips(script, clips)
     plain = stitch_mod._plan_levels(script, clips, counts, rate, stitch_mod.DEFAULT_PAUSES, -16.0, -1.0)
     assert measured.result(plain, rate) is None
+
+
+def _peaky_clip(path: Path, seconds: float, *, segment: int, level: float, seed: int) -> Clip:
+    """Quiet noise with loud clicks: a gain to -16 LUFS drives the clicks into the limiter."""
+    rng = np.random.default_rng(seed)
+    n = round(seconds * RATE)
+    x = level * rng.standard_normal(n)
+    x[:: RATE // 20] = 0.9  # a click every 50 ms
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+    return Clip(segment=segment, part=0, path=path, rate=RATE, frames=n)
+
+
+def _measured_during_synthesis(script, clips):
+    import threading
+
+    measured = stitch_mod.Measured(script, len(clips))
+    walker = threading.Thread(target=measured.run)
+    walker.start()
+    for i, clip in enumerate(clips):
+        measured.put(i, clip)
+    walker.join(20)
+    assert not walker.is_alive()
+    return measured
+
+
+def _plan_counting_reads(args, **kw):
+    seen = []
+    real = stitch_mod._read_samples
+    stitch_mod._read_samples = lambda path: seen.append(path) or real(path)
+    try:
+        leveller = stitch_mod._plan_levels(*args, **kw)
+    finally:
+        stitch_mod._read_samples = real
+    return leveller, len(seen)
+
+
+@pytest.mark.parametrize("first_level", [0.05, 0.16], ids=["like the rest", "10 dB louder"])
+def test_limiting_predicted_during_synthesis_spares_the_second_pass(tmp_path, first_level):
+    """The walk during synthesis also predicts what limiting takes, at gains
+    guessed from the first clip: when they bracket the plan, the encoder
+    starts without another read of the clips, at (nearly) the gain the two
+    passes find; when the first clip misled the guess, the second pass runs."""
+    segments = tuple(ScriptSegment(NARRATION, f"Sentence {i}.", i, "narrator") for i in range(6))
+    script = Script("Clicks", segments)
+    clips = [_peaky_clip(tmp_path / f"c{i}.wav", 2.0, segment=i, level=first_level if i == 0 else 0.05, seed=i)
+             for i in range(6)]
+    rate, counts = stitch_mod._check_clips(script, clips)
+    args = (script, clips, counts, rate, stitch_mod.DEFAULT_PAUSES, -16.0, -1.0)
+
+    two_passes, reads = _plan_counting_reads(args)
+    assert two_passes.limits and reads == 2 * len(clips)  # measure, then predict: the limiter is in play
+    early, reads = _plan_counting_reads(args, measured=_measured_during_synthesis(script, clips))
+    assert early.measured == two_passes.measured
+    if first_level == 0.05:
+        assert reads == 0
+        assert early.gain_db == pytest.approx(two_passes.gain_db, abs=0.15)
+        assert early.loudness == pytest.approx(two_passes.loudness, abs=0.15)
+    else:  # the guess from a loud first clip is too low for this episode: predicted again
+        assert reads == len(clips)
+        assert early.gain_db == two_passes.gain_db
