@@ -222,15 +222,21 @@ def _interpolator() -> "np.ndarray":
 def inter_sample_peaks(samples: "np.ndarray", starts: "np.ndarray") -> "np.ndarray":
     """Largest |value| strictly between samples ``i`` and ``i + 1``, for each i in ``starts``."""
     np = _np()
+    from numpy.lib.stride_tricks import sliding_window_view
+
     padded = np.concatenate([np.zeros(_TAPS, np.float32), samples, np.zeros(_TAPS, np.float32)])
-    # row for i: samples i - _TAPS + 1 .. i + _TAPS, in padded coordinates
-    around = padded[starts[:, None] + np.arange(1, 2 * _TAPS + 1)[None, :]]
-    kernel = _interpolator()
+    # row j: padded[j : j + 2 * _TAPS], a view; the row for i, samples
+    # i - _TAPS + 1 .. i + _TAPS, is j = i + 1.  Taking rows of it copies only
+    # the samples, not an index per sample as padded[starts[:, None] + k] would.
+    windows = sliding_window_view(padded, 2 * _TAPS)
+    kernel = _interpolator().T.copy()  # (fractions, taps): the product comes out a row per fraction
     out = np.empty(len(starts), np.float32)
     # BLAS, in slices small enough that it stays on one thread: a big product
     # wakes a thread per core that spins, and slows the ffmpeg encoding beside us
     for i in range(0, len(starts), _BLAS_ROWS):
-        out[i : i + _BLAS_ROWS] = np.abs(around[i : i + _BLAS_ROWS] @ kernel).max(axis=1)
+        values = kernel @ windows[starts[i : i + _BLAS_ROWS] + 1].T
+        np.abs(values, out=values)
+        np.max(values, axis=0, out=out[i : i + _BLAS_ROWS])
     return out
 
 
