@@ -17,6 +17,11 @@ and build alternating) and show medians, with the spread of the ratios.
 
 Then the long build once more in this process, with each stage timed.
 
+The package is byte-compiled first, as installing it does.  Where the
+environment sets PYTHONDONTWRITEBYTECODE (this sandbox does), a source
+checkout would otherwise recompile every module in every process of every
+run, which no installed copy does; --no-bytecode measures that case.
+
 Usage:
     ESPEAK_NG=/path/to/espeak-ng python bench/batch.py [--words 25000] [--batch 20] [--skip-long]
 """
@@ -137,6 +142,18 @@ def profile(text_file: Path, out: Path, encode_jobs: int | None) -> None:
     print(f"  {'total':<55} {total:7.2f} s")
 
 
+def bytecode(compile_it: bool) -> str:
+    """Byte-compile the package, as pip does when it installs one; says what was done."""
+    import compileall
+
+    if not compile_it:
+        return "bytecode: not compiled ahead (--no-bytecode)" + (
+            "; PYTHONDONTWRITEBYTECODE is set, so every run compiles every module" if sys.dont_write_bytecode else "")
+    if not compileall.compile_dir(str(ROOT / "audiobook"), quiet=1):
+        sys.exit("bench: byte-compiling the package failed")
+    return "bytecode: the package is byte-compiled, as an installed copy is"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--words", type=int, default=25000)
@@ -144,6 +161,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=None, help="-j for audiobook build")
     ap.add_argument("--skip-long", action="store_true")
     ap.add_argument("--repeat", type=int, default=5, help="runs of each case under 5,000 words (medians are shown)")
+    ap.add_argument("--no-bytecode", action="store_true", help="do not byte-compile the package first")
     ap.add_argument("--profile", metavar="TEXT", help=argparse.SUPPRESS)
     ap.add_argument("--encode-jobs", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -183,6 +201,7 @@ def main() -> None:
             cases.append((f"batch of {args.batch}", [write(f"b{i:02d}.txt", texts[p]) for i, p in enumerate(ARTICLES[: args.batch])]))
 
         print(f"{os.cpu_count()} CPUs; espeak-ng {espeak}; ffmpeg {ffmpeg}")
+        print(bytecode(not args.no_bytecode))
         head = f"{'case':<26} {'words':>6} {'floor s':>8} {'build s':>8} {'ratio':>6} {'peak MB':>8} {'floor MB':>8} {'rebuild s':>9}"
         print(head)
         print("-" * len(head))
