@@ -90,6 +90,9 @@ _PARALLEL_MIN_SECONDS = 60.0
 _MIN_PIECE_SECONDS = 20.0
 #: silence between a join and the nearest clip on either side, seconds
 _JOIN_MARGIN = 0.03
+#: what LAME spends on a second of silence, next to a second of speech
+#: (measured: 0.13 s against 0.30 s of a core for a minute of each)
+_SILENCE_COST = 0.45
 #: MPEG-1 Layer III: 1152 samples a frame (the lower rates are MPEG-2, 576)
 _MPEG1_RATES = (32000, 44100, 48000)
 _FRAME = 1152
@@ -150,7 +153,7 @@ def _trim(rate: int, sample_rate: int) -> int:
 
 
 def _plan_joins(pieces: Sequence[_Piece], total: int, rate: int, sample_rate: int, jobs: int) -> list[int]:
-    """Frames at which to cut the timeline into at most ``jobs`` pieces of about equal length; [] for none."""
+    """Frames at which to cut the timeline into at most ``jobs`` pieces of about equal work; [] for none."""
     if sample_rate not in _MPEG1_RATES or total < _PARALLEL_MIN_SECONDS * rate:
         return []
     count = min(jobs, int(total / (_MIN_PIECE_SECONDS * rate)))
@@ -165,12 +168,24 @@ def _plan_joins(pieces: Sequence[_Piece], total: int, rate: int, sample_rate: in
                 spans.append((lo, hi))
     joins: list[int] = []
     for k in range(1, count):
-        target = total * k // count
+        target = _share_done_at(pieces, total, k / count)
         best = min((min(max(target // step * step, lo), hi) for lo, hi in spans), key=lambda b: abs(b - target), default=None)
         least = (joins[-1] if joins else 0) + _MIN_PIECE_SECONDS * rate / 2
         if best is not None and least <= best <= total - _MIN_PIECE_SECONDS * rate / 2:
             joins.append(best)
     return joins
+
+
+def _share_done_at(pieces: Sequence[_Piece], total: int, share: float) -> int:
+    """The frame by which ``share`` of the encoding work is done: pauses cost
+    LAME less than speech, so pieces of equal work are not of equal length."""
+    costs = [p.frames * (1.0 if p.clip is not None else _SILENCE_COST) for p in pieces]
+    goal, done = share * sum(costs), 0.0
+    for piece, cost in zip(pieces, costs):
+        if cost and done + cost >= goal:
+            return piece.start + round((goal - done) / cost * piece.frames)
+        done += cost
+    return round(share * total)
 
 
 def _encode_parallel(

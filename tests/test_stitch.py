@@ -725,3 +725,15 @@ def test_limiting_predicted_during_synthesis_spares_the_second_pass(tmp_path, fi
     else:  # the guess from a loud first clip is too low for this episode: predicted again
         assert reads == len(clips)
         assert early.gain_db == two_passes.gain_db
+
+
+def test_pieces_are_cut_for_equal_work_not_equal_length():
+    """LAME spends about half as long on a second of silence as on one of
+    speech: a join halves the work, so it moves into the speech side."""
+    clip = Clip(segment=0, part=0, path=Path("x.wav"), rate=RATE, frames=100)
+    pieces = [mp3join._Piece(0, 200, None), mp3join._Piece(200, 100, clip)]
+    work = 200 * mp3join._SILENCE_COST + 100
+    assert mp3join._share_done_at(pieces, 300, 0.5) == 200 + round(work / 2 - 200 * mp3join._SILENCE_COST)
+    even = [mp3join._Piece(0, 100, clip), mp3join._Piece(100, 100, None), mp3join._Piece(200, 100, clip)]
+    assert mp3join._share_done_at(even, 300, 0.5) == 150
+    assert mp3join._share_done_at([mp3join._Piece(0, 300, None)], 300, 0.5) == 150
