@@ -312,20 +312,35 @@ class Limiter:
 
     def hop_gains(self, peaks: "np.ndarray") -> "np.ndarray | None":
         """Gain per hop that keeps hops with these ``peaks`` under the ceiling; None if 1 everywhere."""
+        return self.hop_gains_at(peaks, (1.0,))[0]
+
+    def hop_gains_at(self, peaks: "np.ndarray", scales) -> "list[np.ndarray | None]":
+        """``hop_gains(peaks * s)`` for each s in ``scales``, sharing the slow part.
+
+        The gain a hop may take is ``min(1, room / s)``, with ``room`` the
+        ceiling over its peak; a running minimum commutes with that rising
+        function, so the running minima of ``room`` serve every scale.
+        """
         np = _np()
-        if len(peaks) == 0 or peaks.max() <= self.ceiling:
-            return None
-        need = np.minimum(1.0, self.ceiling / np.maximum(peaks, 1e-9))
+        if len(peaks) == 0:
+            return [None for _ in scales]
+        top = float(peaks.max())
+        room = self.ceiling / np.maximum(peaks, 1e-9)
         # Pad with silence's "no reduction" so the ramps can run past the ends.
         reach = 2 * self.radius
         pad = reach + self.hold + 2
-        need = np.concatenate([np.ones(pad), need, np.ones(pad)])
+        room = np.concatenate([np.full(pad, np.inf), room, np.full(pad, np.inf)])
         # a hop's samples lie between its centre and a neighbour's: each centre
         # takes its neighbours' need too, so the interpolated gain stays under
-        need = _window_min(need, 1, 1)
-        gains = _window_min(need, reach + self.hold, reach)
-        gains = _moving_average(_moving_average(gains, self.radius), self.radius)
-        return gains[pad : pad + len(peaks)]
+        room = _window_min(_window_min(room, 1, 1), reach + self.hold, reach)
+        out: list[np.ndarray | None] = []
+        for scale in scales:
+            if top * scale <= self.ceiling:
+                out.append(None)
+                continue
+            gains = _moving_average(_moving_average(np.minimum(1.0, room / scale), self.radius), self.radius)
+            out.append(gains[pad : pad + len(peaks)])
+        return out
 
     def sample_gains(self, gains: "np.ndarray", n: int) -> "np.ndarray":
         """Hop gains interpolated to each of ``n`` samples."""
@@ -498,10 +513,7 @@ class Leveller:
         first = int(steps[0])
         steps -= first
         self._plain = _accumulate(self._plain, first, np.bincount(steps, energy))
-        rows = []
-        for gain in trials:
-            gains = lim.hop_gains(peaks * gain)
-            rows.append(np.bincount(steps, energy if gains is None else energy * gains**2))
+        rows = [np.bincount(steps, energy if gains is None else energy * gains**2) for gains in lim.hop_gains_at(peaks, trials)]
         self._limited = _accumulate(self._limited, first, np.array(rows))
 
     def correct(self, total: int) -> None:
