@@ -23,7 +23,7 @@ checkout would otherwise recompile every module in every process of every
 run, which no installed copy does; --no-bytecode measures that case.
 
 Usage:
-    ESPEAK_NG=/path/to/espeak-ng python bench/batch.py [--words 25000] [--batch 20] [--skip-long]
+    ESPEAK_NG=/path/to/espeak-ng python bench/batch.py [--words 25000] [--batch 20] [--skip-long] [--articles DIR]
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ from audiobook.clean import clean  # noqa: E402
 from audiobook.load import load  # noqa: E402
 from audiobook.stitch import find_ffmpeg  # noqa: E402
 
-ARTICLES = sorted((ROOT / "tests" / "data" / "quotes").glob("*.txt"))
+ARTICLES = ROOT / "tests" / "data" / "quotes"
 
 
 def cleaned(path: Path) -> str:
@@ -161,6 +161,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=None, help="-j for audiobook build")
     ap.add_argument("--skip-long", action="store_true")
     ap.add_argument("--repeat", type=int, default=5, help="runs of each case under 5,000 words (medians are shown)")
+    ap.add_argument("--articles", default=str(ARTICLES), help="folder of *.txt articles (default: the test articles)")
     ap.add_argument("--no-bytecode", action="store_true", help="do not byte-compile the package first")
     ap.add_argument("--profile", metavar="TEXT", help=argparse.SUPPRESS)
     ap.add_argument("--encode-jobs", type=int, default=None, help=argparse.SUPPRESS)
@@ -175,7 +176,10 @@ def main() -> None:
         sys.exit("bench: the espeak-ng program is needed for the floor (set ESPEAK_NG)")
     ffmpeg = find_ffmpeg()
     jobs = ["-j", str(args.jobs)] if args.jobs else []
-    texts = {p: cleaned(p) for p in ARTICLES}
+    articles = sorted(Path(args.articles).glob("*.txt"))
+    if not articles:
+        sys.exit(f"bench: no *.txt articles in {args.articles}")
+    texts = {p: cleaned(p) for p in articles}
     with tempfile.TemporaryDirectory(prefix="audiobook-bench-") as tmp:
         work = Path(tmp)
         short = min(texts, key=lambda p: abs(len(texts[p].split()) - 500))
@@ -198,7 +202,7 @@ def main() -> None:
         if not args.skip_long:
             cases.append(("long (all articles)", [write("long.txt", "\n\n".join(long_text))]))
         if args.batch:
-            cases.append((f"batch of {args.batch}", [write(f"b{i:02d}.txt", texts[p]) for i, p in enumerate(ARTICLES[: args.batch])]))
+            cases.append((f"batch of {args.batch}", [write(f"b{i:02d}.txt", texts[p]) for i, p in enumerate(articles[: args.batch])]))
 
         print(f"{os.cpu_count()} CPUs; espeak-ng {espeak}; ffmpeg {ffmpeg}")
         print(bytecode(not args.no_bytecode))
