@@ -144,6 +144,22 @@ def test_limiter_keeps_true_peaks_under_the_ceiling():
     assert np.array_equal(y[: RATE // 4], x[: RATE // 4])
 
 
+def test_hop_gains_at_several_scales_are_those_of_scaled_peaks():
+    x = quantised(0.05 * rng.standard_normal(2 * RATE))
+    x[RATE // 2 : RATE // 2 + 300] *= 15
+    lim = L.Limiter(RATE, -3.0)
+    peaks = lim.hop_peaks(x, lim.ceiling / 4)
+    scales = (0.1, 1.0, 2.5, 6.0)
+    shared = lim.hop_gains_at(peaks, scales)
+    for scale, gains in zip(scales, shared):
+        alone = lim.hop_gains(peaks * scale)
+        if alone is None:
+            assert gains is None
+        else:
+            assert gains is not None and np.allclose(gains, alone, atol=1e-6)
+    assert shared[0] is None and shared[-1] is not None and shared[-1].min() < shared[1].min()
+
+
 def test_limiter_leaves_quiet_audio_alone():
     x = tone(440, 1, 0.3)
     assert L.Limiter(RATE, -1.0).apply(x) is x
