@@ -13,7 +13,10 @@ process in it, summed, sampled every 20 ms with psutil).  The texts are the
 repository's own test articles, cleaned: the short one is the article nearest
 500 words, the long one all of them concatenated (repeated) to 25,000 words,
 the batch the first 20.  Cases under 5,000 words run --repeat times (floor
-and build alternating) and show medians, with the spread of the ratios.
+and build alternating) and show medians, with the spread of the ratios;
+those runs are timed without the memory sampler (it costs the 2-core build
+~0.03 s and the 1-core floor nothing), and one more run, sampled, gives
+their memory.
 
 Then the long build once more in this process, with each stage timed.
 
@@ -53,13 +56,20 @@ def cleaned(path: Path) -> str:
     return "\n\n".join(clean(load(str(path))).paragraphs)
 
 
-def run(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS bytes of ``cmd`` and all its descendants."""
+def run(cmd: list[str], env: dict | None = None, sample: bool = True) -> tuple[float, int]:
+    """Wall seconds and peak RSS bytes of ``cmd`` and all its descendants
+    (0 bytes unless ``sample``: the sampler takes a few percent of a core)."""
     import psutil
 
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak, done = 0, threading.Event()
+    if not sample:
+        _, err = proc.communicate()
+        wall = time.perf_counter() - start
+        if proc.returncode:
+            sys.exit(f"bench: {' '.join(cmd[:4])} ... failed:\n{err.decode(errors='replace')[-2000:]}")
+        return wall, 0
 
     def sample() -> None:
         nonlocal peak
@@ -91,17 +101,17 @@ def run(cmd: list[str], env: dict | None = None) -> tuple[float, int]:
     return wall, peak
 
 
-def floor(text_file: Path, work: Path, espeak: str, ffmpeg: str) -> tuple[float, int]:
+def floor(text_file: Path, work: Path, espeak: str, ffmpeg: str, sample: bool = True) -> tuple[float, int]:
     wav, mp3 = work / "floor.wav", work / "floor.mp3"
-    t1, m1 = run([espeak, "-f", str(text_file), "-w", str(wav)])
-    t2, m2 = run([ffmpeg, "-y", "-v", "error", "-i", str(wav), "-ac", "1", "-ar", "44100", "-b:a", "96k", str(mp3)])
+    t1, m1 = run([espeak, "-f", str(text_file), "-w", str(wav)], sample=sample)
+    t2, m2 = run([ffmpeg, "-y", "-v", "error", "-i", str(wav), "-ac", "1", "-ar", "44100", "-b:a", "96k", str(mp3)], sample=sample)
     wav.unlink(missing_ok=True)
     return t1 + t2, max(m1, m2)
 
 
-def build(files: list[Path], out: Path, cache: Path, jobs: list[str]) -> tuple[float, int]:
+def build(files: list[Path], out: Path, cache: Path, jobs: list[str], sample: bool = True) -> tuple[float, int]:
     env = {**os.environ, "AUDIOBOOK_CACHE_DIR": str(cache)}
-    return run([sys.executable, "-m", "audiobook", "build", *map(str, files), "-o", str(out), *jobs], env)
+    return run([sys.executable, "-m", "audiobook", "build", *map(str, files), "-o", str(out), *jobs], env, sample)
 
 
 def profile(text_file: Path, out: Path, encode_jobs: int | None) -> None:
@@ -213,19 +223,25 @@ def main() -> None:
             words = sum(len(f.read_text(encoding="utf-8").split()) for f in files)
             # a 2-core box shared with others is noisy: short cases take the
             # median of several runs, floor and build alternating
+            # (timed without the memory sampler, which takes a few percent of a
+            # core from the 2-core build and none from the 1-core floor; one
+            # more run, sampled, gives the memory)
             runs = args.repeat if words < 5000 else 1
             floors, builds, rebuilds, f_mem, b_mem = [], [], [], 0, 0
-            for _ in range(runs):
+            for i in range(runs + 1 if runs > 1 else 1):
+                timed = runs == 1 or i < runs
+                sampled = runs == 1 or i == runs
                 f_time = 0.0
                 for f in files:
-                    t, m = floor(f, work, espeak, ffmpeg)
+                    t, m = floor(f, work, espeak, ffmpeg, sampled)
                     f_time, f_mem = f_time + t, max(f_mem, m)
-                floors.append(f_time)
                 out, cache = work / f"out-{len(files)}-{words}", work / f"cache-{len(files)}-{words}"
-                b_time, mem = build(files, out, cache, jobs)
-                builds.append(b_time)
+                b_time, mem = build(files, out, cache, jobs, sampled)
                 b_mem = max(b_mem, mem)
-                rebuilds.append(build(files, out, cache, jobs)[0])
+                if timed:
+                    floors.append(f_time)
+                    builds.append(b_time)
+                    rebuilds.append(build(files, out, cache, jobs, sampled)[0])
                 shutil.rmtree(cache, ignore_errors=True)
                 shutil.rmtree(out, ignore_errors=True)
             f_time, b_time, r_time = (statistics.median(x) for x in (floors, builds, rebuilds))
