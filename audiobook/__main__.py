@@ -1,4 +1,4 @@
 """``python -m audiobook``: the same CLI as the ``audiobook`` command."""
-from .cli import main
+from .cli import run
 
-main(prog_name="audiobook")
+run()

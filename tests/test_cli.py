@@ -149,3 +149,31 @@ def test_an_output_folder_under_a_file_names_the_file(tmp_path):
     res = invoke("build", str(article), "-o", str(tmp_path / "blocker" / "sub" / "x.mp3"))
     assert res.exit_code == 2
     assert f"{tmp_path / 'blocker'} is a file" in res.stderr
+
+
+def _run_with(main_body: str) -> subprocess.CompletedProcess:
+    """``audiobook.cli.run()`` in a fresh interpreter, with ``main`` replaced by ``main_body``."""
+    code = (
+        "import sys, threading, time\n"
+        "import audiobook.cli as cli\n"
+        f"def main(**kwargs):\n    {main_body}\n"
+        "cli.main = main\n"
+        "cli.run()\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+def test_the_program_exits_with_mains_code_and_all_its_output():
+    done = subprocess.run([sys.executable, "-m", "audiobook", "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "version" in done.stdout
+    # unflushed output is flushed before the quick exit
+    done = _run_with("sys.stdout.write('no newline, no flush'); sys.exit(3)")
+    assert done.returncode == 3 and done.stdout == "no newline, no flush"
+    # sys.exit("message") reads as Python would: the message on stderr, code 1
+    done = _run_with("sys.exit('went wrong')")
+    assert done.returncode == 1 and done.stderr.strip() == "went wrong"
+
+
+def test_the_program_lets_running_threads_finish_before_exiting():
+    done = _run_with("threading.Thread(target=lambda: (time.sleep(0.3), print('finished late'))).start()")
+    assert done.returncode == 0 and done.stdout.strip() == "finished late"
