@@ -437,10 +437,19 @@ class _Worker:
         child.close()  # the child has its copy; ours would hide the child's death
         self.ready = False
         self.rate = 0
-        self.task: str | None = None
-        self.dest: Path | None = None  # where the task's clip goes
+        self.tasks: deque[tuple[str, Path]] = deque()  # (key, where its clip goes) sent, in order
         self.scratch = Path(scratch)
-        self.deadline = time.monotonic() + STARTUP_TIMEOUT
+        self.deadline = time.monotonic() + STARTUP_TIMEOUT  # of starting, then of the task at work
+
+    @property
+    def task(self) -> str | None:
+        """The key of the task at work (the first one sent and not answered)."""
+        return self.tasks[0][0] if self.tasks else None
+
+    @property
+    def dest(self) -> Path | None:
+        """Where the clip of the task at work goes."""
+        return self.tasks[0][1] if self.tasks else None
 
     def kill(self) -> None:
         """End the process now, and remove what it may have left half-written."""
@@ -536,6 +545,12 @@ def start_workers(engine: str = "auto", jobs: int | None = None, words: int | No
     return pool
 
 
+#: tasks a worker holds at once: the next one is waiting in its pipe when a
+#: clip is done, so the worker never waits for this process (whose other
+#: threads hold the interpreter now and then) to read the answer and reply
+_IN_FLIGHT = 2
+
+
 def _run_workers(
     tasks: dict[str, tuple[str, VoiceSettings, Path]],
     *,
@@ -566,11 +581,27 @@ def _run_workers(
     def limit(key: str) -> float:
         return timeout if timeout is not None else 10.0 + 0.2 * word_count(tasks[key][0])
 
+    def send(worker: _Worker, now: float) -> None:
+        key = queue.popleft()
+        text, voice, dest = tasks[key]
+        try:
+            worker.conn.send((key, text, voice, str(dest)))
+        except OSError:  # it died: the task goes back, the death is handled below
+            queue.appendleft(key)
+            if not worker.tasks:
+                worker.deadline = now
+            return
+        if not worker.tasks:
+            worker.deadline = now + limit(key)
+        worker.tasks.append((key, dest))
+
     def failed(worker: _Worker, reason: str, info=None) -> None:
         nonlocal startup_failures
         worker.kill()
         workers.remove(worker)
         key = worker.task
+        # the tasks queued behind the one at work were never tried: back first in line
+        queue.extendleft(reversed([k for k, _ in list(worker.tasks)[1:]]))
         if key is None:
             startup_failures += 1
             if startup_failures >= attempts:
@@ -590,20 +621,14 @@ def _run_workers(
         queue.appendleft(key)
 
     try:
-        while queue or any(w.task for w in workers):
-            busy = sum(1 for w in workers if w.task is not None)
-            pool.start(min(len(queue) + busy, workers_for(left, jobs)))
+        while queue or any(w.tasks for w in workers):
+            sent = sum(len(w.tasks) for w in workers)
+            pool.start(min(len(queue) + sent, workers_for(left, jobs)))
             now = time.monotonic()
-            for w in workers:
-                if w.ready and w.task is None and queue:
-                    key = queue.popleft()
-                    text, voice, dest = tasks[key]
-                    w.task, w.dest, w.deadline = key, dest, now + limit(key)
-                    try:
-                        w.conn.send((key, text, voice, str(dest)))
-                    except OSError:  # it died while idle: the task goes back, the death is handled below
-                        queue.appendleft(key)
-                        w.task, w.dest, w.deadline = None, None, now
+            for depth in range(_IN_FLIGHT):  # a task for every idle worker before a second for any
+                for w in workers:
+                    if w.ready and len(w.tasks) == depth and queue:
+                        send(w, now)
             soonest = min(w.deadline for w in workers)
             # at most a fraction of a second at a time: a signal delivered to
             # another thread does not end the wait, only the next step hears it
@@ -621,8 +646,9 @@ def _run_workers(
                         w.ready, w.rate, w.deadline = True, key, float("inf")
                     elif kind == "ok":
                         left -= words[key]
+                        w.tasks = deque(t for t in w.tasks if t[0] != key)  # the first: workers answer in order
+                        w.deadline = now + limit(w.task) if w.tasks else float("inf")
                         on_done(key, w.rate, payload)
-                        w.task, w.dest, w.deadline = None, None, float("inf")
                     elif kind == "fatal":
                         raise _rebuild(payload)
                     else:
@@ -636,7 +662,7 @@ def _run_workers(
                     failed(w, f"timed out {what}")
     except BaseException:
         if not own:  # a worker stopped mid-task would answer the next run with this one's clip
-            for w in [w for w in workers if w.task is not None]:
+            for w in [w for w in workers if w.tasks]:
                 w.kill()
                 workers.remove(w)
         raise

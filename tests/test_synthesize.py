@@ -334,6 +334,18 @@ def test_dead_worker_is_replaced_and_retried(tmp_path, fake_dir):
     assert len(_calls(fake_dir)) == 2
 
 
+def test_tasks_waiting_behind_a_crash_are_done_once_and_not_counted_as_failures(tmp_path, fake_dir, caplog):
+    # one worker holds the next sentence in its pipe while it speaks: the crash
+    # on the first must hand that one back untried, not lose it or blame it
+    texts = ["The CRASH-ONCE worker dies.", "The second sentence waits.", "A third one follows."]
+    with caplog.at_level("INFO", logger="audiobook.synthesize"):
+        clips = synthesize(_utts(*texts), engine=FAKE, jobs=1, cache_dir=tmp_path)
+    assert [c.segment for c in clips] == [0, 1, 2] and all(c.frames > 0 for c in clips)
+    calls = _calls(fake_dir)
+    assert calls.count(texts[0]) == 2 and calls.count(texts[1]) == 1 and calls.count(texts[2]) == 1
+    assert "1 needed a retry" in caplog.text
+
+
 def test_repeated_failure_raises_synthesis_error_naming_the_text(tmp_path, fake_dir):
     with pytest.raises(SynthesisError) as info:
         synthesize(_utts("This ALWAYS-FAIL sentence never works."), engine=FAKE, jobs=1,
