@@ -42,11 +42,12 @@ import re
 from dataclasses import dataclass, replace
 from typing import Sequence
 
+from . import patterns
 from .focus import Focus
 from .models import NARRATION, QUOTE, Segment
 from .names import NAME, TITLE_ABBREVIATIONS, TITLES, People, fold, people as find_people, split_title
 from .segment import quote_spans
-from .speakers import (PARTICIPLE, SPEAKING_CLAUSE, SPEECH_VERBS, SUBJECT_NP, VERB, attribution_after,
+from .speakers import (PARTICIPLE, SPEAKING_CLAUSE, SPEECH_VERBS, SUBJECT_AFTER, SUBJECT_NP, VERB, attribution_after,
                        bare_attribution, subject, who_after, who_before)
 
 logger = logging.getLogger(__name__)
@@ -56,11 +57,11 @@ logger = logging.getLogger(__name__)
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr st no prof gen sen rep gov lt col sgt capt jr sr vs mt ft rev inc ltd co corp".split()
 ) | frozenset(TITLE_ABBREVIATIONS.lower().split("|"))
-SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9]|$)")
+SENTENCE_END = patterns.compile(r"[.!?…]+[\"”’')\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9]|$)")
 # "(Image: Kestrel FC)", "(Photo: AP)", "Picture: Ann Lee" closing a paragraph: a photo caption.
-PICTURE_CREDIT = re.compile(
+PICTURE_CREDIT = patterns.compile(
     r"(?:\((?:Image|Photo|Picture|Pic|Photograph|Credit)s?\s*:[^()]*\)|\b(?:Credit|Photo|Picture|Photograph)s?\s*:[^.!?]*)\s*$")
-CLAUSE_END = re.compile(r"[.!?…]['\"”’)\]]*\s*$")
+CLAUSE_END = patterns.compile(r"[.!?…]['\"”’)\]]*\s*$")
 
 # What may stand between the speech verb and the comma that opens the quote:
 # the speaker or the audience ("said Judge Ann Lee,", "told reporters,") or
@@ -69,7 +70,9 @@ SAID_WHERE = (r"(?:statement|interview|release|conference|briefing|email|post|vi
               r"|hearing|reporters|[A-Z]\w*day|today|yesterday|morning|afternoon|evening|night|week|month|year)")
 # "..., she says, “": an attribution set off by commas in the middle of a narrator's sentence.
 _NP = SUBJECT_NP.replace("(?P<np>", "(?:")
-PARENTHETICAL = re.compile(rf",\s*(?:and\s+|but\s+)?(?:{_NP}\s+(?:{SPEECH_VERBS})|(?:{SPEECH_VERBS})\s+{_NP}),$")
+PARENTHETICAL = patterns.compile(rf",\s*(?:and\s+|but\s+)?(?:{_NP}\s+(?:{SPEECH_VERBS})|(?:{SPEECH_VERBS})\s+{_NP}),$")
+_SAID_WHERE_AT_END = patterns.compile(rf"\b{SAID_WHERE}$")
+_VERB_FIRST = patterns.compile(rf"^\s*(?:{SPEECH_VERBS})\b")
 # A quote right after these completes the narrator's clause: Charges are “not expected”.
 LINKING_VERBS = frozenset(
     "is are was were be been being am remain remains remained seem seems seemed become becomes became".split())
@@ -89,7 +92,7 @@ def speaker_key(name: str) -> str:
 # --- Sentences ----------------------------------------------------------------
 
 
-_WORD_BEFORE = re.compile(r"(\w+)\W*$")
+_WORD_BEFORE = patterns.compile(r"(\w+)\W*$")
 #: how far back from a full stop its word is looked for: a bounded look keeps
 #: a paragraph of many sentences linear (a whole article on one line)
 WORD_BEFORE_REACH = 64
@@ -219,8 +222,8 @@ def _introduces(tail: str) -> bool:
     if "," in between:
         return False
     n = len(between.split())
-    return (n <= 4 or bool(re.fullmatch(rf"\s+{SUBJECT_NP}", between))
-            or n <= 7 and bool(re.search(rf"\b{SAID_WHERE}$", between)))
+    return (n <= 4 or bool(SUBJECT_AFTER.fullmatch(between))
+            or n <= 7 and bool(_SAID_WHERE_AT_END.search(between)))
 
 
 def _is_speech(seg: Segment, ctx: QuoteContext, twin_speech: bool) -> bool:
@@ -240,7 +243,7 @@ def _is_speech(seg: Segment, ctx: QuoteContext, twin_speech: bool) -> bool:
     after = attribution_after(ctx.head) or ends_clause and bool(bare_attribution(ctx.head))
     tail_words = ctx.tail.split()
     # “...,” said <anyone>: a quote that opens its sentence and hands over to a said-verb
-    said_next = bool(re.search(r"[,?!]$", text) and re.match(rf"^\s*(?:{SPEECH_VERBS})\b", ctx.head))
+    said_next = bool(re.search(r"[,?!]$", text) and _VERB_FIRST.match(ctx.head))
     if not tail_words:
         if after or said_next or ctx.head.strip() == "" and words >= 2 and (CLAUSE_END.search(text) or words >= 6):
             return True

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from . import patterns
 from .load import LazyPattern, split_paragraphs
 from .models import Article
 
@@ -39,7 +40,7 @@ Cleaner = Callable[[str], str]
 
 # --- patterns and constants, together ----------------------------------------
 
-AD_MARKER = re.compile(r"\[\s*(?:ad|ads|advert|advertisement)(?:[\s_-]*\d+)?\s*\]", re.I)
+AD_MARKER = patterns.compile(r"\[\s*(?:ad|ads|advert|advertisement)(?:[\s_-]*\d+)?\s*\]", re.I)
 
 
 def _whole_lines(patterns: Sequence[str]) -> LazyPattern:
@@ -137,19 +138,19 @@ NAVIGATION_LINES = [
 ]
 BOILERPLATE = _whole_lines(NAVIGATION_LINES)
 
-BYLINE = re.compile(r"^\s*by\b[:\s]*(?P<rest>.*)$", re.I | re.S)
-BYLINE_SPLIT = re.compile(r"\s*(?:\||•|·|,|\s-\s|\s–\s|\s—\s|\bpublished\b|\bupdated\b|\bposted\b)\s*", re.I)
-DATELINE = re.compile(r"^\s*(?:published|updated|posted|last updated)\b[:\s]*(?P<rest>.*)$", re.I)
+BYLINE = patterns.compile(r"^\s*by\b[:\s]*(?P<rest>.*)$", re.I | re.S)
+BYLINE_SPLIT = patterns.compile(r"\s*(?:\||•|·|,|\s-\s|\s–\s|\s—\s|\bpublished\b|\bupdated\b|\bposted\b)\s*", re.I)
+DATELINE = patterns.compile(r"^\s*(?:published|updated|posted|last updated)\b[:\s]*(?P<rest>.*)$", re.I)
 MONTHS = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 WEEKDAYS = r"mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
-DATE = re.compile(
+DATE = patterns.compile(
     rf"\b(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m1>{MONTHS})\.?,?\s+(?P<y1>\d{{4}})"
     rf"|(?P<m2>{MONTHS})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}})"
     rf"|(?P<y3>\d{{4}})-(?P<m3>\d{{2}})-(?P<d3>\d{{2}}))(?!\d)",
     re.I,
 )
 PLACE_AFTER_NAME = LazyPattern(r"\s+(?:in|at)\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}$")
-NAME_WORD = re.compile(r"^(?:[A-Z][\w'’.-]*|de|da|van|von|der|la|le|and|&)$")
+NAME_WORD = patterns.compile(r"^(?:[A-Z][\w'’.-]*|de|da|van|von|der|la|le|and|&)$")
 #: "By Tuesday, ..." and "By Christmas ..." begin sentences, not bylines
 NOT_NAMES = LazyPattern(rf"^(?:{WEEKDAYS}|{MONTHS}|christmas|easter|midnight|noon|dawn|then|now|today|tonight|tomorrow|law|contrast|comparison|far|all)$", re.I)
 # What a timestamp line is made of: words, dates, times, zones, reading times.
@@ -320,7 +321,7 @@ def normalize_whitespace(text: str) -> str:
 #: paragraphs longer than this (in characters) are cut into pieces no longer
 #: than it; real paragraphs stay well below (the longest in tests/data is 580)
 LONG_PARAGRAPH = 3000
-_SPACE = re.compile(r"\s+")
+_SPACE = patterns.compile(r"\s+")
 
 
 def split_long_paragraphs(text: str) -> str:

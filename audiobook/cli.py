@@ -177,6 +177,9 @@ def run() -> None:
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join()
+    compiled = sys.modules.get("audiobook.patterns")
+    if compiled is not None:  # keep the regular expressions compiled in this run for the next
+        compiled.save()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:

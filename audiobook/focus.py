@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from . import patterns
 from .names import (EPITHET, FEMALE_NOUNS, MALE_NOUNS, NAME, NEWCOMER_NOUNS, NOT_NAMES, THING_NOUNS, People, fold,
                     split_title)
 
@@ -49,18 +50,18 @@ AUTHORS = frozenset("authors".split())
 DOCUMENT_SPAN = 3
 
 _DOC = "|".join(sorted(DOCUMENT_WORDS))
-DOC_MENTION = re.compile(
+DOC_MENTION = patterns.compile(
     rf"\b(?:[Aa]n?|[Tt]he|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir)\s+(?P<mod>(?:[\w’'\-]+\s+){{0,2}}?)"
     rf"(?P<head>{_DOC})\b(?!\s+(?:{_DOC})\b)"
 )
 # "a report by the Hartwell Institute", "The report, released by the Safety Board"
-DOC_OWNER = re.compile(
+DOC_OWNER = patterns.compile(
     rf"^,?\s+(?:(?:released|published|commissioned|written|compiled|issued|filed|prepared)\s+)?"
     rf"(?:by|from)\s+(?:the\s+)?(?P<name>{NAME.pattern})"
 )
 # "Port Harrow police said in a news release", "Smith said in a statement",
 # "The club issued a statement", "Mr Hale wrote a letter"
-ISSUED_IN = re.compile(
+ISSUED_IN = patterns.compile(
     r"^\W*(?P<np>(?:[\w’'\-.]+\s+){0,4}?[\w’'\-.]+)\s+(?:(?:said|says|announced|confirmed|added|wrote|stated)"
     r"(?:\s+\w+day)?\s+(?:in|on|via|through)|issued|released|sent|wrote|posted|published|put\s+out)"
     r"\s+(?:a|an|its|his|her|their)\s+$"

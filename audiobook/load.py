@@ -33,6 +33,7 @@ from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
+from . import patterns
 from .errors import LoadError
 from .models import Article
 
@@ -49,7 +50,7 @@ SNIFF_BYTES = 8192
 MAX_NUL_SHARE = 0.01
 
 HTML, MARKDOWN, TEXT = "html", "markdown", "text"
-_URL = re.compile(r"^https?://", re.I)
+_URL = patterns.compile(r"^https?://", re.I)
 
 
 def is_url(source: str) -> bool:
@@ -69,7 +70,7 @@ class LazyPattern:
 
     def __getattr__(self, name: str):
         if self._compiled is None:
-            self._compiled = re.compile(*self._args)
+            self._compiled = patterns.compile(*self._args)
         return getattr(self._compiled, name)
 
 
@@ -272,13 +273,13 @@ def _legacy(data: bytes, name: str) -> tuple[str, str]:
 # terminal) go whole; separators that may stand between two words become a
 # space; line and paragraph separators become line breaks; the other C0 and
 # C1 controls, DEL, soft hyphens, bidirectional marks and noncharacters go.
-_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-_])")
-_WORD_SEPARATORS = re.compile(r"[\x0b\x0c\x1c-\x1f]")
-_LINE_BREAKS = re.compile(r"\r\n?|[\x85\u2028]")
-_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffd\ufffe\uffff]")
+_ESCAPES = patterns.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-_])")
+_WORD_SEPARATORS = patterns.compile(r"[\x0b\x0c\x1c-\x1f]")
+_LINE_BREAKS = patterns.compile(r"\r\n?|[\x85\u2028]")
+_CONTROLS = patterns.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffd\ufffe\uffff]")
 #: more of these than this share of the characters: a binary file, not text
 MAX_CONTROL_SHARE = 0.05
-_ANY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_ANY_CONTROL = patterns.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 def _checked(text: str, name: str) -> str:

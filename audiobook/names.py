@@ -31,6 +31,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from . import patterns
+
 TITLES = frozenset(
     "mr mrs ms miss mx dr sir lord lady dame baroness baron prof professor rev reverend father"
     " mother sister brother pope president senator sen gov governor judge coach st saint"
@@ -142,7 +144,7 @@ NOT_NAMES = frozenset(
 TITLE_ABBREVIATIONS = "Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|Col|Lt|Sgt|Capt|Cpl|Det|Insp|Supt|Cmdr|Rev|St|Hon|Atty"
 NAME_WORD = (rf"(?:\b(?:{TITLE_ABBREVIATIONS})\.(?=\s+[A-Z])|\b[JS]r\.|[A-Z][\w'’\-]*?[a-z\u00df-\u00ff]\w*(?:['’\-]\w+)*"
              r"|[A-Z]\.(?:[A-Z]\.)*|[IVX]+\b)")
-NAME = re.compile(rf"{NAME_WORD}(?:\s+(?:(?:de|da|van|von|der|den|del|la|le|bin|al|du|dos|di|ter)\s+)?{NAME_WORD})*")
+NAME = patterns.compile(rf"{NAME_WORD}(?:\s+(?:(?:de|da|van|von|der|den|del|la|le|bin|al|du|dos|di|ter)\s+)?{NAME_WORD})*")
 
 # Letters NFKD does not take apart.
 _LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "ı": "i", "þ": "th", "ð": "d"})
@@ -325,17 +327,17 @@ def _looks_like_org(words: list[str], text: str, start: int, end: int) -> bool:
 
 
 # Ciara "Kiki" Brennan: a nickname in quote marks between given name and surname.
-NICKNAME = re.compile(rf"\b(?P<given>{NAME_WORD})\s+[‘“\"'](?P<nick>{NAME_WORD})[’”\"']\s+(?P<rest>{NAME.pattern})")
+NICKNAME = patterns.compile(rf"\b(?P<given>{NAME_WORD})\s+[‘“\"'](?P<nick>{NAME_WORD})[’”\"']\s+(?P<rest>{NAME.pattern})")
 # "Ciara Brennan, known as Kiki,", "Brennan – known to friends as Kiki –", "(better known as Kiki)"
-KNOWN_AS = re.compile(
+KNOWN_AS = patterns.compile(
     rf"\s*(?:,|[–—-]|\()\s*(?:(?:also|better|widely)\s+)?known(?:\s+to(?:\s+[a-z]+){{1,3}}?)?\s+as\s+[‘“\"']?"
     rf"(?P<nick>{NAME_WORD})")
 # "the 31-year-old", "nine-year-old", "the mother-of-two": an epithet for someone the article names.
-EPITHET = re.compile(r"(?:(?P<age>\d{1,3}|[a-z]+(?:-[a-z]+)?)-year-old|(?:mother|father|mum|mom|dad)-of-[a-z]+)$")
+EPITHET = patterns.compile(r"(?:(?P<age>\d{1,3}|[a-z]+(?:-[a-z]+)?)-year-old|(?:mother|father|mum|mom|dad)-of-[a-z]+)$")
 # A capitalised adjective of nationality or origin: "Italian", "Scottish", "Congolese".
-NATIONALITY = re.compile(r"[A-Z][a-z]+(?:an|ish|ese|ic|i|ch)")
+NATIONALITY = patterns.compile(r"[A-Z][a-z]+(?:an|ish|ese|ic|i|ch)")
 # A given name written as a place: "in Florence", "from Georgia".
-_PLACE_BEFORE = re.compile(r"\b(?:in|at|from|near|into|across|through|around|outside|inside|via)\s+$")
+_PLACE_BEFORE = patterns.compile(r"\b(?:in|at|from|near|into|across|through|around|outside|inside|via)\s+$")
 
 
 def people(paragraphs: Sequence[str]) -> People:

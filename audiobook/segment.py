@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from . import patterns
 from .models import NARRATION, QUOTE, Segment
 
 logger = logging.getLogger(__name__)
@@ -49,12 +50,12 @@ OPENING_CONTEXT = frozenset("([{<—–-/\"'“‘")
 CLOSING_PUNCT = frozenset(".,;:!?)]}")
 
 # Words that begin with an apostrophe: a mark in front of them opens nothing.
-ELISION = re.compile(r"(?:cause|cos|em|n|til|tis|twas|\d\ds)\b", re.IGNORECASE)
+ELISION = patterns.compile(r"(?:cause|cos|em|n|til|tis|twas|\d\ds)\b", re.IGNORECASE)
 # The second mark of rock 'n' roll closes nothing either.
-ELISION_TAIL = re.compile(r"(?:^|\s)['‘’]n$")
+ELISION_TAIL = patterns.compile(r"(?:^|\s)['‘’]n$")
 # A closing-shaped ’ after a plural that runs into the next word may be a
 # possessive (the Joneses’ dog); a later candidate closer is preferred.
-POSSESSIVE = re.compile(r"s['’]\s+\w", re.IGNORECASE)
+POSSESSIVE = patterns.compile(r"s['’]\s+\w", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

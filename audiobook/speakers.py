@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 
+from . import patterns
 from .focus import AUTHORS, DOCUMENT_WORDS, ORG_LABELS, PRONOUNS, Focus
 from .names import (EPITHET, NAME, NATIONALITY, NOT_NAMES, OBJECT_MARKERS, PERSON_NOUNS, RELATIONS, THING_NOUNS,
                     People, fold, split_title)
@@ -57,32 +58,34 @@ PARTICIPLES = (
     "|stressing|urging|concluding|replying|responding|continuing|joking|revealing|posting"
     "|shouting|yelling|screaming|whispering"
 )
-VERB = re.compile(rf"\b(?:{SPEECH_VERBS})\b", re.IGNORECASE)
-PARTICIPLE = re.compile(rf"\b(?:{PARTICIPLES})\b", re.IGNORECASE)
+VERB = patterns.compile(rf"\b(?:{SPEECH_VERBS})\b", re.IGNORECASE)
+PARTICIPLE = patterns.compile(rf"\b(?:{PARTICIPLES})\b", re.IGNORECASE)
 # Words that start a label's post-modifier: "a source close to the star", "a
 # spokesman for the council", "friends of the footballer", "a man who ...".
 POST_MODIFIER = r"(?:for|of|at|from|in|with|who|whose|close|familiar|near|inside|within|involved|on|to|among)"
+_BARE_HEAD_WORD = patterns.compile(rf"([a-z][\w\-]+)(?:\s+{POST_MODIFIER}\b.*)?")
+_POST_MODIFIER_SPLIT = patterns.compile(rf"\s+{POST_MODIFIER}\b")
 # "the report", "an official", "a spokesman for the firm", "critics", "The 79-year-old"
-DESCRIPTOR = re.compile(
+DESCRIPTOR = patterns.compile(
     r"(?P<det>(?:the|a|an|one|another|some|two|three|several|his|her|their|its)\s+)(?P<words>(?:[\w’'\-]+\s+){0,3}?[\w’'\-]+?)"
     rf"(?=\s*(?:,|\s{POST_MODIFIER}\b|$))",
     re.IGNORECASE,
 )
 # A bare plural opening its clause, before a post-modifier: "friends of " (the footballer).
-BARE_HEAD = re.compile(r"(?:^|[,;:]\s*|\b(?:and|but)\s+)(?P<np>[A-Za-z][\w\-]*s)\s+"
+BARE_HEAD = patterns.compile(r"(?:^|[,;:]\s*|\b(?:and|but)\s+)(?P<np>[A-Za-z][\w\-]*s)\s+"
                        r"(?:of|for|close\s+to|familiar\s+with|near|at|from)\s+$")
 # A label opening its clause whose post-modifier is too long to match as one noun
 # phrase: "a source close to " (the couple), "the lawyer for " (the victim's family).
-OUTER_LABEL = re.compile(
+OUTER_LABEL = patterns.compile(
     r"(?:^|[,;:(—–]|\b(?:[Bb]ut|[Aa]nd|[Yy]et)\b)\s*(?P<det>(?i:the|an?|another|one)\s+)"
     r"(?P<words>(?:[a-z][\w\-]*\s+){0,2}?[a-z][\w\-]*)\s+"
     r"(?:close\s+to|familiar\s+with|near\s+to|for|of|at|from|inside|within)\s+$")
 # "Doolan's agent", "Smith’s spokeswoman": a label owned by a name, never the name itself.
 _OWNER = rf"(?:{NAME.pattern})(?:(?<=[’']s)|(?<=s)[’'])"
 POSSESSIVE_LABEL = rf"{_OWNER}\s+(?:[a-z][\w\-]*\s+){{0,2}}?[a-z][\w\-]*"
-OWNED = re.compile(rf"{_OWNER}\s+(?P<words>(?:[a-z][\w\-]*\s+){{0,2}}?[a-z][\w\-]*)")
+OWNED = patterns.compile(rf"{_OWNER}\s+(?P<words>(?:[a-z][\w\-]*\s+){{0,2}}?[a-z][\w\-]*)")
 # A sentence that opens on an unnamed source: "Another analyst, who ..., said"
-LEAD_LABEL = re.compile(
+LEAD_LABEL = patterns.compile(
     r"^\W*(?i:(?:but|and|yet|however|meanwhile),?\s+)?(?i:an?|another|one|the)\s+"
     rf"(?P<words>(?:[a-z][\w\-]*\s+){{0,2}}?[a-z][\w\-]*)(?=,|\s+(?:for|of|at|from|in|with|who|{SPEECH_VERBS})\b)"
 )
@@ -96,9 +99,12 @@ ROLE_NAME = (
     rf"{ROLE_PREFIX}({NAME.pattern})"
     rf"(?=\s*(?:[,.;:!?)\]—–]|$)|\s+(?:of|for|at|from|in|on|who|and|with|to|during|after|{SPEECH_VERBS})\b)"
 )
-ROLE_LEAD = re.compile(rf"{ROLE_PREFIX}({NAME.pattern})")
+ROLE_LEAD = patterns.compile(rf"{ROLE_PREFIX}({NAME.pattern})")
+_NAME_AT_END = patterns.compile(rf"{NAME.pattern}$")
+_ROLE_NAME_WHOLE = patterns.compile(ROLE_NAME)
+_APPOSITIVE_ROLE_NAME = patterns.compile(rf"\s*({ROLE_PREFIX})?(?P<name>{NAME.pattern})\s*$")
 # After "Smith's": "older sister, Ann Smith," or, without commas, "husband Keith".
-POSSESSIVE_APPOSITIVE = re.compile(
+POSSESSIVE_APPOSITIVE = patterns.compile(
     rf"\s+(?:(?:[a-z][\w\-]*\s+){{0,3}}?[a-z][\w\-]*,\s+(?P<name>{NAME.pattern}),"
     rf"|(?:[a-z][\w\-]*\s+)?(?:{'|'.join(sorted(RELATIONS))})\s+(?P<bare>{NAME.pattern}))")
 APPOSITIVE = r"(?:\s*,\s*(?P<app>[^,:;“”\"]{1,90}?),)?"
@@ -120,8 +126,8 @@ def _np(text: str, people: People, focus: Focus) -> str | None:
         return focus.pronoun(first)
     if first in ("i", "we", "you"):
         return None
-    last = re.search(rf"{NAME.pattern}$", text)  # "harbour master Daniel Reyes"
-    if last and re.fullmatch(ROLE_NAME, text):
+    last = _NAME_AT_END.search(text)  # "harbour master Daniel Reyes"
+    if last and _ROLE_NAME_WHOLE.fullmatch(text):
         words, _ = split_title(last.group())
         if words:
             return people.resolve(" ".join(words))
@@ -135,7 +141,7 @@ def _np(text: str, people: People, focus: Focus) -> str | None:
         words, title = split_title(name.group())
         if words:
             return people.resolve(" ".join(words), title)
-    bare = re.fullmatch(rf"([a-z][\w\-]+)(?:\s+{POST_MODIFIER}\b.*)?", text)
+    bare = _BARE_HEAD_WORD.fullmatch(text)
     if bare:  # "critics", "friends of the footballer"
         return bare.group(1)
     return None
@@ -146,7 +152,7 @@ def _head(words: str) -> str:
 
     Words before the head stay ("council spokesman", "Government spokesman"),
     so two unnamed sources of one article keep two voices."""
-    kept = re.split(rf"\s+{POST_MODIFIER}\b", words.strip(), maxsplit=1)[0] or words.strip()
+    kept = _POST_MODIFIER_SPLIT.split(words.strip(), maxsplit=1)[0] or words.strip()
     # "the victim's family": the family speaks, never the victim (as "Doolan's agent" is the agent)
     owned = re.match(r"(?:[\w\-]+\s+)*?[\w\-]+(?:[’']s|s[’'])\s+(?P<label>[a-z].*)$", kept)
     return owned.group("label") if owned else kept
@@ -197,23 +203,27 @@ SUBJECT_NP = (
     rf"(?:[\w’'\-]+\s+){{0,3}}?{_LABEL_END}|{POSSESSIVE_LABEL}|{NAME.pattern}|[a-z]+s)"
 )
 # After the quote: ", he said", " Holtz said", " the report said", " Martin, 79, told"
-AFTER_SUBJECT_VERB = re.compile(rf"^[\s,—–-]*{SUBJECT_NP}{APPOSITIVE}{ADVERB}\s+(?:{SPEECH_VERBS})\b")
+AFTER_SUBJECT_VERB = patterns.compile(rf"^[\s,—–-]*{SUBJECT_NP}{APPOSITIVE}{ADVERB}\s+(?:{SPEECH_VERBS})\b")
 # After the quote: ", said Mary Smith", ", added the minister"
-AFTER_VERB_SUBJECT = re.compile(rf"^[\s,—–-]*(?:{SPEECH_VERBS})\s+{SUBJECT_NP}")
-ACCORDING = re.compile(r"\b[Aa]ccording to\s+(?P<np>[^,.;:“”\"]{1,80})")
+AFTER_VERB_SUBJECT = patterns.compile(rf"^[\s,—–-]*(?:{SPEECH_VERBS})\s+{SUBJECT_NP}")
+# The same noun phrase right after a verb ("said Smith:"), and one ending a
+# stretch of narration before its verb ("Smith, 41, later said").
+SUBJECT_AFTER = patterns.compile(rf"\s+{SUBJECT_NP}")
+_SUBJECT_BEFORE_VERB = patterns.compile(rf"{SUBJECT_NP}{APPOSITIVE}{ADVERB}\s*$")
+ACCORDING = patterns.compile(r"\b[Aa]ccording to\s+(?P<np>[^,.;:“”\"]{1,80})")
 # “...,” he grumbled. / “...?” whispered Smith.: a clause that is nothing but a
 # speaker and a verb and closes the sentence attributes the quote, whatever
 # the verb (any -ed or -s form, or a common irregular past).
 ANY_VERB = (r"(?!(?:is|was|has|does|as|its|this|thus|his|hers|yes|us|less|unless|perhaps|always|sometimes)\b)"
             r"(?:[a-z]+(?:ed|s)|spoke|wrote|swore|began|sang|thought|went\s+on|(?:shot|hit|fired)\s+back)")
 BARE_END = rf"(?:\s+{LY_ADVERB})?\s*(?:[.!?…,:;—–]\W*)?$"
-BARE_AFTER = (re.compile(rf"^[\s,—–-]*{SUBJECT_NP}\s+{ANY_VERB}{BARE_END}"),
-              re.compile(rf"^[\s,—–-]*{ANY_VERB}\s+{SUBJECT_NP}{BARE_END}"))
+BARE_AFTER = (patterns.compile(rf"^[\s,—–-]*{SUBJECT_NP}\s+{ANY_VERB}{BARE_END}"),
+              patterns.compile(rf"^[\s,—–-]*{ANY_VERB}\s+{SUBJECT_NP}{BARE_END}"))
 
 
 # "..., said his mother, Becky Norcott, 38.": the name in apposition after the label.
-APPOSITIVE_NAME = re.compile(rf"\s*,\s*(?:{ROLE_PREFIX})?(?P<name>{NAME.pattern})(?=\s*(?:[,.;:!?—–]|$))")
-LABEL_START = re.compile(rf"(?i:the|an?|one|another|his|her|their|its)\s|{_OWNER}\s")
+APPOSITIVE_NAME = patterns.compile(rf"\s*,\s*(?:{ROLE_PREFIX})?(?P<name>{NAME.pattern})(?=\s*(?:[,.;:!?—–]|$))")
+LABEL_START = patterns.compile(rf"(?i:the|an?|one|another|his|her|their|its)\s|{_OWNER}\s")
 
 
 def who_after(head: str, people: People, focus: Focus) -> str | None:
@@ -241,7 +251,7 @@ def _speaker(m: re.Match, people: People, focus: Focus) -> str | None:
     """The speaker of a matched attribution; a name in apposition beats a
     label ("her mother, Karen Hill, said", "the minister, Lady Hale, said")."""
     app = m.groupdict().get("app")
-    name = re.match(rf"\s*({ROLE_PREFIX})?(?P<name>{NAME.pattern})\s*$", app or "")
+    name = _APPOSITIVE_ROLE_NAME.match(app or "")
     label = LABEL_START.match(m.group("np"))  # also "Lattimore's lawyer, Ann Lee, said"
     words, title = split_title(name.group("name")) if name else ([], None)
     if label and words:
@@ -263,7 +273,7 @@ def who_before(tail: str, people: People, focus: Focus) -> str | None:
     if verbs:
         verb = verbs[-1]
         left = tail[:verb.start()]
-        m = re.search(rf"{SUBJECT_NP}{APPOSITIVE}{ADVERB}\s*$", left)
+        m = _SUBJECT_BEFORE_VERB.search(left)
         owner = BARE_HEAD.search(left[:m.start()]) if m else None
         outer = OUTER_LABEL.search(left[:m.start()]) if m else None
         if outer and m.group("np").lower() not in PRONOUNS:  # "a source close to the couple told"
@@ -273,7 +283,7 @@ def who_before(tail: str, people: People, focus: Focus) -> str | None:
             return people.resolve(word) if people.knows(word) else word.lower()
         if m:
             return _speaker(m, people, focus)
-        m = re.match(rf"\s+{SUBJECT_NP}", tail[verb.end():])  # said Smith: / told the BBC:
+        m = SUBJECT_AFTER.match(tail[verb.end():])  # said Smith: / told the BBC:
         if m and not re.match(r"\s*(?:the|a|an)\s", m.group(0), re.I):
             return _np(m.group("np"), people, focus)
         joined = re.search(r"(?:,\s*|\s)(?:and|but|then|yet|before)\s*$", left)
@@ -294,16 +304,16 @@ def who_before(tail: str, people: People, focus: Focus) -> str | None:
 # The pronoun subject of a sentence, after connectives or an opening clause
 # without names: "Then he paused.", "Asked what he liked best, he leaned over".
 _CONNECTIVES = r"(?:(?:but|and|so|yet|then|meanwhile|however|also)\b[\s,]*)*"
-LEAD_PRONOUN = re.compile(rf"^[\s,]*{_CONNECTIVES}(?P<p>[Hh]e|[Ss]he|[Tt]hey)\b")
-OPENING_PRONOUN = re.compile(rf"^[\s,]*[A-Za-z][^,;:“”\"A-Z]{{0,120}},\s*{_CONNECTIVES}(?P<p>he|she|they)\b")
+LEAD_PRONOUN = patterns.compile(rf"^[\s,]*{_CONNECTIVES}(?P<p>[Hh]e|[Ss]he|[Tt]hey)\b")
+OPENING_PRONOUN = patterns.compile(rf"^[\s,]*[A-Za-z][^,;:“”\"A-Z]{{0,120}},\s*{_CONNECTIVES}(?P<p>he|she|they)\b")
 # "As for Maya, she says ...": the topic is the subject.
-TOPIC = re.compile(rf"^\W*(?:[Aa]nd\s+)?[Aa]s\s+(?:for|to)\s+(?P<name>{NAME.pattern}),\s*(?:he|she|they)\b")
+TOPIC = patterns.compile(rf"^\W*(?:[Aa]nd\s+)?[Aa]s\s+(?:for|to)\s+(?P<name>{NAME.pattern}),\s*(?:he|she|they)\b")
 # A sentence opening on a determiner: "The coach said ...", "However, the 31-year-old
 # sparked ...", "The Island Escape star, 29, and ...", "A senior Western diplomat who ...".
 _OPENING = r"^\W*(?i:(?:but|and|yet|however|meanwhile|then|still|now|later),?\s+)?"
-ROLE_SUBJECT = re.compile(rf"{_OPENING}(?P<det>[Tt]he|[Aa]n?|[Aa]nother|[Oo]ne)\s+")
+ROLE_SUBJECT = patterns.compile(rf"{_OPENING}(?P<det>[Tt]he|[Aa]n?|[Aa]nother|[Oo]ne)\s+")
 # "The company now expects ...": the organisation in focus is the subject (not "The company's shares").
-ORG_SUBJECT = re.compile(rf"{_OPENING}[Tt]he\s+(?P<head>{'|'.join(sorted(ORG_LABELS))})\b(?![’'])")
+ORG_SUBJECT = patterns.compile(rf"{_OPENING}[Tt]he\s+(?P<head>{'|'.join(sorted(ORG_LABELS))})\b(?![’'])")
 
 
 def subject(sentence: str, people: People, focus: Focus) -> str | None:
@@ -372,12 +382,12 @@ def subject(sentence: str, people: People, focus: Focus) -> str | None:
 
 
 # A sentence opening on a bare plural of people: "Fans were quick to ...", "Critics say ...".
-GROUP_SUBJECT = re.compile(rf"{_OPENING}(?P<group>[A-Z][a-z]+s)\s+(?:[a-z]+\s+)?[a-z]+")
+GROUP_SUBJECT = patterns.compile(rf"{_OPENING}(?P<group>[A-Z][a-z]+s)\s+(?:[a-z]+\s+)?[a-z]+")
 # "One wrote:", "while another added:", "One of them said:": a member of the group in focus.
-ONE_OF_THEM = re.compile(r"(?:^|\b(?:while|and|but|as|when)\s+|[,;]\s*)\W*(?i:one|another)(?:\s+of\s+them)?\s*$")
+ONE_OF_THEM = patterns.compile(r"(?:^|\b(?:while|and|but|as|when)\s+|[,;]\s*)\W*(?i:one|another)(?:\s+of\s+them)?\s*$")
 # A post-modifier that brings in someone new: "The owner of the Golden Wok", "the
 # lawyer for the family" (not "the father of three", an epithet).
-INTRODUCED = re.compile(r"\s+(?:of|for|at|from|close\s+to|inside|near)\s+"
+INTRODUCED = patterns.compile(r"\s+(?:of|for|at|from|close\s+to|inside|near)\s+"
                         r"(?!(?:two|three|four|five|six|seven|eight|nine|ten|\d+)\b)[^,.;:!?“”\"‘’]*")
 
 
@@ -433,5 +443,5 @@ def _role_subject(sentence: str, people: People, focus: Focus) -> str | None:
 
 
 # A coordinated clause whose subject speaks: "..., and Santangelo said", "but coach Ann Lee told".
-SPEAKING_CLAUSE = re.compile(rf"(?:,\s*|\s)(?:and|but|while)\s+(?:{ROLE_WORD}){{0,2}}(?P<name>{NAME.pattern})"
+SPEAKING_CLAUSE = patterns.compile(rf"(?:,\s*|\s)(?:and|but|while)\s+(?:{ROLE_WORD}){{0,2}}(?P<name>{NAME.pattern})"
                              rf"{ADVERB}\s+(?:{SPEECH_VERBS})\b")

@@ -65,6 +65,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
+from . import patterns
 from .errors import ProfileError
 
 #: set to 1 to send the engine the display text with only its punctuation tidied
@@ -77,15 +78,15 @@ LEXICON_NAME = "lexicon.toml"
 
 # (pattern, replacement) in order; each one small and separately testable
 RULES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(?<=\w)[\u2019\u02bc](?=\w)|[\u2019'](?=\d0s\b)"), "'"),  # it’s, ’90s
-    (re.compile(r"[\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a\"]"), ""),  # stray double marks
+    (patterns.compile(r"(?<=\w)[\u2019\u02bc](?=\w)|[\u2019'](?=\d0s\b)"), "'"),  # it’s, ’90s
+    (patterns.compile(r"[\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a\"]"), ""),  # stray double marks
     # inner single marks, but not the apostrophe of "U.S.'s"
-    (re.compile(r"(?<!\w)(?<![A-Z]\.)[\u2018\u2019'](?=\w)(?!\d0s\b)|(?<=[\w.,!?])[\u2018\u2019'](?!\w)"), ""),
-    (re.compile(r"[\[\]{}]"), ""),  # brackets: their words stay
+    (patterns.compile(r"(?<!\w)(?<![A-Z]\.)[\u2018\u2019'](?=\w)(?!\d0s\b)|(?<=[\w.,!?])[\u2018\u2019'](?!\w)"), ""),
+    (patterns.compile(r"[\[\]{}]"), ""),  # brackets: their words stay
 ]
-DASHES = re.compile(r"(?:\s*[\u2013\u2014]|\s+-(?=\s))+\s*")  # a run of dashes reads as one pause
-COMMAS = re.compile(r",(?:\s*,)+")
-SPACES = re.compile(r"\s+")
+DASHES = patterns.compile(r"(?:\s*[\u2013\u2014]|\s+-(?=\s))+\s*")  # a run of dashes reads as one pause
+COMMAS = patterns.compile(r",(?:\s*,)+")
+SPACES = patterns.compile(r"\s+")
 
 
 def punctuation(text: str) -> str:
@@ -175,17 +176,17 @@ def year(n: int) -> str:
 
 _TLDS = ("com|org|net|gov|edu|int|info|biz|news|app|dev|io|ai|tv|me|ly|co|uk|us|eu|de|fr|es|it|nl|"
          "ie|au|nz|ca|in|jp|cn|ru|ch|se|no|dk|be|at|pl")
-URL = re.compile(
+URL = patterns.compile(
     r"(?:https?://|www\.)[^\s<>\"]+"
     rf"|(?<![\w@.\-/])(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+(?:{_TLDS})(?![\w@-])(?:/[^\s<>\"]*)?"
 )
-EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?![\w-])")
+EMAIL = patterns.compile(r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}(?![\w-])")
 _URL_MARKS = {".": "dot", "/": "slash", "-": "dash", "_": "underscore", "@": "at", "+": "plus",
               "?": "question mark", "=": "equals", "&": "and", "#": "hash", ":": "colon", "~": "tilde"}
 #: address parts said as letters although they have a vowel
 _SPELLED_PARTS = {"uk", "us", "eu", "io", "ai", "tv", "de", "fr", "es", "it", "nl", "ie", "au", "nz",
                   "ca", "jp", "cn", "ru", "ch", "se", "dk", "pl", "www"}
-_VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)
+_VOWEL = patterns.compile(r"[aeiouy]", re.IGNORECASE)
 
 
 def letters(word: str) -> str:
@@ -253,7 +254,7 @@ class Lexicon:
         self._surfaces = surfaces
         # longest first, so "Sinn Fein" wins over a "Sinn" entry
         alternatives = sorted(surfaces, key=len, reverse=True)
-        self._pattern = re.compile("|".join(_whole(k) for k in alternatives)) if surfaces else None
+        self._pattern = patterns.compile("|".join(_whole(k) for k in alternatives)) if surfaces else None
 
     def __call__(self, text: str) -> str:
         if self._pattern is None:
@@ -314,7 +315,7 @@ def lexicon_paths() -> list[Path]:
 def _key_line(text: str, key: str) -> str:
     """' (line N)' for the line that defines ``key``, to point at the problem."""
     quoted = re.escape(key)
-    pattern = re.compile(rf"""^\s*(?:(?:{quoted}|"{quoted}"|'{quoted}')\s*=|\[\s*{quoted}\s*\])""")
+    pattern = patterns.compile(rf"""^\s*(?:(?:{quoted}|"{quoted}"|'{quoted}')\s*=|\[\s*{quoted}\s*\])""")
     for number, line in enumerate(text.splitlines(), 1):
         if pattern.match(line):
             return f" (line {number})"
@@ -412,15 +413,15 @@ STREET_FOLLOWERS = frozenset("Station Market Bridge Tube Underground Car Park St
 
 _TITLE_NAMES = "|".join(sorted(TITLES, key=len, reverse=True))
 # a title, then (after more titles: "Det Insp") a capitalised word or an initial
-_TITLE = re.compile(rf"(?<![\w.])({_TITLE_NAMES})\.?(?=\s+(?:(?:{_TITLE_NAMES})\.?\s+)*[A-Z](?:[\w'’-]|\.))")
-_AFTER = re.compile(rf"(?<![\w.])({'|'.join(AFTER_NAME)})\.?(?![\w'’])")
-_NUMBER_SIGN = re.compile(r"(?<![\w.])(No|Nos)\.?\s?(?=\d)")
+_TITLE = patterns.compile(rf"(?<![\w.])({_TITLE_NAMES})\.?(?=\s+(?:(?:{_TITLE_NAMES})\.?\s+)*[A-Z](?:[\w'’-]|\.))")
+_AFTER = patterns.compile(rf"(?<![\w.])({'|'.join(AFTER_NAME)})\.?(?![\w'’])")
+_NUMBER_SIGN = patterns.compile(r"(?<![\w.])(No|Nos)\.?\s?(?=\d)")
 _LATIN = [
-    (re.compile(r"(?<!\w)e\.\s?g\.?(?!\w)", re.IGNORECASE), "for example"),
-    (re.compile(r"(?<!\w)i\.\s?e\.?(?!\w)", re.IGNORECASE), "that is"),
-    (re.compile(r"(?<!\w)etc\b\.?"), "et cetera"),
-    (re.compile(r"(?<=\w )(?:vs\.?|v\.?)(?= [A-Z\d])"), "versus"),
-    (re.compile(r"(?<!\w)approx\b\.?"), "approximately"),
+    (patterns.compile(r"(?<!\w)e\.\s?g\.?(?!\w)", re.IGNORECASE), "for example"),
+    (patterns.compile(r"(?<!\w)i\.\s?e\.?(?!\w)", re.IGNORECASE), "that is"),
+    (patterns.compile(r"(?<!\w)etc\b\.?"), "et cetera"),
+    (patterns.compile(r"(?<=\w )(?:vs\.?|v\.?)(?= [A-Z\d])"), "versus"),
+    (patterns.compile(r"(?<!\w)approx\b\.?"), "approximately"),
 ]
 
 
@@ -476,8 +477,8 @@ def abbreviations(text: str) -> str:
 # --- 5. initials -----------------------------------------------------------------------
 
 # "U.S", "U.S." or "J. K." (spaced initials each with their dot)
-_DOTTED = re.compile(r"(?<![\w.])(?:[A-Z](?:\.[A-Z])+\.?|[A-Z]\.(?:\s[A-Z]\.)+)(?![\w])")
-_INITIAL = re.compile(r"(?<![\w.])([A-Z])\.\s+(?=[A-Z][a-z])")
+_DOTTED = patterns.compile(r"(?<![\w.])(?:[A-Z](?:\.[A-Z])+\.?|[A-Z]\.(?:\s[A-Z]\.)+)(?![\w])")
+_INITIAL = patterns.compile(r"(?<![\w.])([A-Z])\.\s+(?=[A-Z][a-z])")
 
 
 def initials(text: str) -> str:
@@ -504,11 +505,11 @@ _MONTH_ABBR = {"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug"
                "Oct": 10, "Nov": 11, "Dec": 12}
 _MONTH_NUMBER = {**{m: i for i, m in enumerate(MONTHS, 1)}, **_MONTH_ABBR}
 _MONTH = "(" + "|".join(MONTHS) + "|(?:" + "|".join(sorted(_MONTH_ABBR, key=len, reverse=True)) + r")\.?)"
-_ISO = re.compile(r"(?<![\w\-/.])(\d{4})-(\d{2})-(\d{2})(?![\w\-/])")
-_RANGE = re.compile(r"(?<=\d)([a-zA-Z%]{0,3})(?:\s?[-–]\s?|\s[-–]\s)(?=[£$€]?\d)")
-_SEASON = re.compile(r"(?<![\w.])((?:19|20)\d\d)/(\d\d(?:\d\d)?)(?![\w/])")
-_PHONE = re.compile(r"(?<![\w.,+])(?:\+\d{1,3}\s?(?:\(0\)\s?)?|0)\d{2,4}(?:[\s-]?\d{3,4}){1,3}(?![\w.,]?\d)")
-_RATIO = re.compile(r"(?<![\w.:])(\d{1,3}):(\d{1,2})(?![\d:])")
+_ISO = patterns.compile(r"(?<![\w\-/.])(\d{4})-(\d{2})-(\d{2})(?![\w\-/])")
+_RANGE = patterns.compile(r"(?<=\d)([a-zA-Z%]{0,3})(?:\s?[-–]\s?|\s[-–]\s)(?=[£$€]?\d)")
+_SEASON = patterns.compile(r"(?<![\w.])((?:19|20)\d\d)/(\d\d(?:\d\d)?)(?![\w/])")
+_PHONE = patterns.compile(r"(?<![\w.,+])(?:\+\d{1,3}\s?(?:\(0\)\s?)?|0)\d{2,4}(?:[\s-]?\d{3,4}){1,3}(?![\w.,]?\d)")
+_RATIO = patterns.compile(r"(?<![\w.:])(\d{1,3}):(\d{1,2})(?![\d:])")
 
 
 def _day_of(day: int, month: int) -> str:
@@ -562,11 +563,11 @@ MULTIPLIERS = {"k": "thousand", "m": "million", "bn": "billion", "tn": "trillion
                "thousand": "thousand", "million": "million", "billion": "billion", "trillion": "trillion"}
 _SYM = "(" + "|".join(re.escape(s) for s in sorted(CURRENCIES, key=len, reverse=True)) + ")"
 _MULT = r"(?:\s?(bn|tn|m|k)(?![A-Za-z])|\s(thousand|million|billion|trillion)\b)?"
-_MONEY = re.compile(
+_MONEY = patterns.compile(
     rf"(?<![\w$£€¥]){_SYM}\s?({NUM}){_MULT}"
     rf"(?:\s?(?:-|–|to)\s?(?:{_SYM}\s?)?({NUM}){_MULT})?"
 )
-_PENCE = re.compile(r"(?<![\w.£$€])(\d+(?:\.\d+)?)p(?![\w'’])")
+_PENCE = patterns.compile(r"(?<![\w.£$€])(\d+(?:\.\d+)?)p(?![\w'’])")
 
 
 def _money(amount: str, sym: str, attributive: bool = False) -> str:
@@ -619,7 +620,7 @@ def currency(text: str) -> str:
 
 # --- 8. percentages ----------------------------------------------------------------------
 
-_PERCENT = re.compile(rf"(?<![\w.])({NUM})(?:\s?(?:-|–|to)\s?({NUM}))?\s?%")
+_PERCENT = patterns.compile(rf"(?<![\w.])({NUM})(?:\s?(?:-|–|to)\s?({NUM}))?\s?%")
 
 
 def percentages(text: str) -> str:
@@ -632,12 +633,12 @@ def percentages(text: str) -> str:
 
 # --- 9. times ----------------------------------------------------------------------------
 
-_CLOCK12 = re.compile(r"(?<![\w.:])(\d{1,2})(?:[.:]?(\d{2}))?\s?([ap])\.?m\b\.?", re.IGNORECASE)  # 9am, 9.30pm, 930pm
+_CLOCK12 = patterns.compile(r"(?<![\w.:])(\d{1,2})(?:[.:]?(\d{2}))?\s?([ap])\.?m\b\.?", re.IGNORECASE)  # 9am, 9.30pm, 930pm
 #: "1030 GMT", as news wires write times
-_ZONED = re.compile(r"(?<![\w.:,])([01]\d|2[0-3])([0-5]\d)(?=\s?(?:GMT|BST|UTC|CET|CEST|EST|EDT|ET|PST|PDT|PT)\b)")
-_CLOCK24 = re.compile(r"(?<![\w.:,])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
+_ZONED = patterns.compile(r"(?<![\w.:,])([01]\d|2[0-3])([0-5]\d)(?=\s?(?:GMT|BST|UTC|CET|CEST|EST|EDT|ET|PST|PDT|PT)\b)")
+_CLOCK24 = patterns.compile(r"(?<![\w.:,])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
 # British "at 10.30": a time only after a word that introduces one, and not before a unit
-_DOT_TIME = re.compile(
+_DOT_TIME = patterns.compile(
     r"\b(at|from|until|till|before|after) ([01]?\d|2[0-3])\.([0-5]\d)"
     r"(?![\d%]|\.\d|\s?(?:per|percent|pc|points?|times|m|bn|million|billion|pounds|dollars|euros)\b)"
 )
@@ -669,11 +670,11 @@ def times(text: str) -> str:
 # --- 10. dates ---------------------------------------------------------------------------
 
 _SUFFIX = r"(?:st|nd|rd|th)?"
-_DMY = re.compile(
+_DMY = patterns.compile(
     rf"(?<![\w.,])(\d{{1,2}}){_SUFFIX}(?:\s?(?:-|–|to)\s?(\d{{1,2}}){_SUFFIX})?\s+(?:of\s+)?{_MONTH}"
     rf"(?:,?\s+(\d{{4}}))?(?![\w])"
 )
-_MDY = re.compile(rf"(?<![\w]){_MONTH}\s+(\d{{1,2}}){_SUFFIX}(?![\d,.]\d|\w)(?:(,?\s+)(\d{{4}})(?!\w))?")
+_MDY = patterns.compile(rf"(?<![\w]){_MONTH}\s+(\d{{1,2}}){_SUFFIX}(?![\d,.]\d|\w)(?:(,?\s+)(\d{{4}})(?!\w))?")
 
 
 def dates(text: str) -> str:
@@ -701,7 +702,7 @@ def dates(text: str) -> str:
 
 # --- 11. decades -------------------------------------------------------------------------
 
-_DECADE = re.compile(r"(?<![\w'’])(?:'(\d)0s|(\d{2})?(\d)0s)(?![\w])")
+_DECADE = patterns.compile(r"(?<![\w'’])(?:'(\d)0s|(\d{2})?(\d)0s)(?![\w])")
 
 
 def _decade_word(tens: int, bare: bool) -> str:
@@ -729,7 +730,7 @@ def decades(text: str) -> str:
 
 # --- 12. ordinals ------------------------------------------------------------------------
 
-_ORDINAL = re.compile(r"(?<![\w.,])(\d+)(st|nd|rd|th)(?![A-Za-z])")
+_ORDINAL = patterns.compile(r"(?<![\w.,])(\d+)(st|nd|rd|th)(?![A-Za-z])")
 
 
 def ordinals(text: str) -> str:
@@ -747,10 +748,10 @@ YEAR_CUES = frozenset(
 NOT_PLURAL = frozenset("was has is does this its his as us yes always perhaps unless across whereas series news thus plus".split())
 #: plurals without an s that say a four-digit number counts something: "2024 people"
 COUNTED_NOUNS = frozenset("people children men women staff police sheep fish cattle".split())
-_LETTERS_DIGITS = re.compile(r"(?<![\w.])([A-Z]{1,4})(\d+)(?![\w])")
-_BIG = re.compile(rf"(?<![\w.])({NUM})\s?(bn|tn)(?![A-Za-z])")
-_MILLIONS = re.compile(rf"(?<![\w.])({NUM})m(?=\s+(?:[a-z]+s|people|children|men|women)\b)")
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
+_LETTERS_DIGITS = patterns.compile(r"(?<![\w.])([A-Z]{1,4})(\d+)(?![\w])")
+_BIG = patterns.compile(rf"(?<![\w.])({NUM})\s?(bn|tn)(?![A-Za-z])")
+_MILLIONS = patterns.compile(rf"(?<![\w.])({NUM})m(?=\s+(?:[a-z]+s|people|children|men|women)\b)")
+_NUMBER = patterns.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)")
 
 
 def _is_year(m: re.Match[str]) -> bool:
@@ -797,7 +798,7 @@ _ROMANS = {r: i for i, r in enumerate(
     "_ I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII XVIII XIX XX".split()) if len(r) > 1 and r != "_"}
 #: after these a numeral is a number ("World War Two"); after other names, a ruler's ("Henry the Eighth")
 COUNTED = frozenset("War Part Phase Type Class Grade Stage Chapter Volume Act Book Apollo Schedule Category Tier Level".split())
-_ROMAN = re.compile(r"\b([A-Z][a-z]+)\s+(" + "|".join(sorted(_ROMANS, key=len, reverse=True)) + r")(?![\w]|\.\w)")
+_ROMAN = patterns.compile(r"\b([A-Z][a-z]+)\s+(" + "|".join(sorted(_ROMANS, key=len, reverse=True)) + r")(?![\w]|\.\w)")
 
 
 def roman_numerals(text: str) -> str:
@@ -811,7 +812,7 @@ def roman_numerals(text: str) -> str:
 
 # --- 15. acronyms -----------------------------------------------------------------------
 
-_CAPS = re.compile(r"(?<![\w.'’&])([A-Z]{2,})(s|'s|’s)?(?![\w&]|\.[A-Za-z])")
+_CAPS = patterns.compile(r"(?<![\w.'’&])([A-Z]{2,})(s|'s|’s)?(?![\w&]|\.[A-Za-z])")
 _VOWELS = set("AEIOU")
 _CONSONANTS = set("BCDFGHJKLMNPQRSTVWXYZ")
 #: consonants that can open an English syllable: "STR" in STRIKE, not "DVL" in DVLA
