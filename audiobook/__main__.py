@@ -1,4 +1,4 @@
 """``python -m audiobook``: the same CLI as the ``audiobook`` command."""
-from .cli import run
+from .program import run
 
 run()

@@ -177,6 +177,9 @@ def run() -> None:
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join()
+    synthesize = sys.modules.get("audiobook.synthesize")
+    if synthesize is not None:  # a worker started early for a build that did not need it
+        synthesize.close_prestarted()
     compiled = sys.modules.get("audiobook.patterns")
     if compiled is not None:  # keep the regular expressions compiled in this run for the next
         compiled.save()

@@ -538,11 +538,49 @@ def workers_for(words: int, jobs: int | None = None) -> int:
 
 def start_workers(engine: str = "auto", jobs: int | None = None, words: int | None = None) -> WorkerPool:
     """A pool of speech workers, starting now: ``jobs`` of them (default: one
-    per core), or as many as ``words`` of speech are worth (:func:`workers_for`)."""
+    per core), or as many as ``words`` of speech are worth (:func:`workers_for`).
+    A worker of the same engine started earlier by :func:`prestart` joins it."""
     from .engines import engine_info
 
-    pool = WorkerPool(engine_info(engine)[0])
+    spec = engine_info(engine)[0]
+    pool = _take_prestarted(spec) or WorkerPool(spec)
     pool.start(workers_for(words, jobs) if words is not None else max(1, jobs or os.cpu_count() or 1))
+    return pool
+
+
+_prestarted: WorkerPool | None = None
+
+
+def prestart(engine: str = "auto") -> None:
+    """Start one speech worker now, for a build that will ask for workers later.
+
+    The program calls this before it has even read its options: a worker
+    takes ~0.15 s to be ready, longer than the text stages of a short article
+    now take, so it starts while the rest of the program loads.  The next
+    :func:`start_workers` of the same engine adopts it; :func:`close_prestarted`
+    stops it if none does (the build was skipped, or failed first).
+    """
+    global _prestarted
+    close_prestarted()
+    from .engines import engine_info
+
+    _prestarted = WorkerPool(engine_info(engine)[0])
+    _prestarted.start(1)
+
+
+def close_prestarted() -> None:
+    global _prestarted
+    pool, _prestarted = _prestarted, None
+    if pool is not None:
+        pool.close()
+
+
+def _take_prestarted(spec: str) -> WorkerPool | None:
+    global _prestarted
+    pool, _prestarted = _prestarted, None
+    if pool is not None and pool.spec != spec:
+        pool.close()
+        return None
     return pool
 
 

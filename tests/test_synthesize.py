@@ -381,3 +381,24 @@ def test_engine_info_for_a_module_spec_does_not_build_the_engine():
 def test_empty_utterance_is_refused_before_any_work(tmp_path):
     with pytest.raises(SynthesisError):
         synthesize(_utts("   "), engine=FAKE, cache_dir=tmp_path)
+
+
+def test_a_prestarted_worker_joins_the_pool_of_its_engine(fake_dir):
+    synth.prestart(FAKE)
+    early = synth._prestarted
+    assert early is not None and len(early.workers) == 1
+    process = early.workers[0].proc
+    pool = synth.start_workers(FAKE, jobs=1)
+    try:
+        assert pool is early and synth._prestarted is None
+        assert [w.proc for w in pool.workers] == [process]  # adopted, not started again
+    finally:
+        pool.close()
+    assert not process.is_alive()
+
+
+def test_a_prestarted_worker_no_build_takes_is_stopped(fake_dir):
+    synth.prestart(FAKE)
+    process = synth._prestarted.workers[0].proc
+    synth.close_prestarted()
+    assert synth._prestarted is None and not process.is_alive()
