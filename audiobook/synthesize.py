@@ -32,7 +32,6 @@ from collections import deque
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from . import patterns
 from .errors import AudiobookError, DependencyError, InputError, ProfileError, SynthesisError
 from .models import Clip, Script, Utterance, VoiceSettings
 
@@ -61,16 +60,18 @@ Progress = Callable[[int, int], None]
 
 # --- plan: segments -> utterances --------------------------------------------------
 
-_SPEAKABLE = patterns.compile(r"[^\W_]")
-_WORD = patterns.compile(r"[^\W_]+(?:['’.,][^\W_]+)*")
+# (small patterns, compiled the usual way: the speech workers import this
+# module, and need neither the pattern cache nor platformdirs to find it)
+_SPEAKABLE = re.compile(r"[^\W_]")
+_WORD = re.compile(r"[^\W_]+(?:['’.,][^\W_]+)*")
 # Sentence-final punctuation, then closing quotes/brackets, then space or the end.
-_SENTENCE_END = patterns.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|$)")
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|$)")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st prof sr jr rev gen sen rep gov lt col capt sgt mt ft vs e.g i.e cf approx".split()
 )
 # Abbreviations that are only abbreviations before a number ("No. 5", "Jan. 12").
 _BEFORE_NUMBER = frozenset("no nos vol p pp fig jan feb mar apr jun jul aug sep sept oct nov dec".split())
-_INITIALS = patterns.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")  # "J", "U.S" (the final dot is outside)
+_INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")  # "J", "U.S" (the final dot is outside)
 
 
 def _is_boundary(text: str, match: re.Match[str]) -> bool:
