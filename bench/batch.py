@@ -157,7 +157,9 @@ def bytecode(compile_it: bool) -> str:
     import compileall
 
     if not compile_it:
-        return "bytecode: not compiled ahead (--no-bytecode)" + (
+        for cached in (ROOT / "audiobook").rglob("__pycache__"):
+            shutil.rmtree(cached, ignore_errors=True)  # what an earlier run compiled would be used
+        return "bytecode: removed, not compiled ahead (--no-bytecode)" + (
             "; PYTHONDONTWRITEBYTECODE is set, so every run compiles every module" if sys.dont_write_bytecode else "")
     if not compileall.compile_dir(str(ROOT / "audiobook"), quiet=1):
         sys.exit("bench: byte-compiling the package failed")
