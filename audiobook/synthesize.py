@@ -72,6 +72,15 @@ _ABBREVIATIONS = frozenset(
 # Abbreviations that are only abbreviations before a number ("No. 5", "Jan. 12").
 _BEFORE_NUMBER = frozenset("no nos vol p pp fig jan feb mar apr jun jul aug sep sept oct nov dec".split())
 _INITIALS = re.compile(r"(?:[^\W\d_]\.)*[^\W\d_]")  # "J", "U.S" (the final dot is outside)
+# Words that open sentences but rarely follow initials inside a name: after
+# "U.S." or "J.K." one of these starts a new sentence ("in the U.S. Then it"),
+# anything else capitalised goes on ("Dr J.K. Wong", "the U.S. Army").
+_SENTENCE_OPENERS = frozenset(
+    "a an the this that these those there then thus so but and or yet still now later meanwhile however"
+    " i he she it we they you his her its our their my your one some many most all both each few"
+    " in on at by for from with after before when while if as since although though once despite"
+    " what who why how where which no not nor".split()
+)
 
 
 def _is_boundary(text: str, match: re.Match[str]) -> bool:
@@ -90,10 +99,20 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
         return False
     if low in _BEFORE_NUMBER and after[0].isdigit():
         return False
-    if _INITIALS.fullmatch(word) and (len(word) == 1 or not after[0].isupper()):
-        # "J. K. Rowling"; "the U.S. economy" (but "in the U.S. The" ends).
-        return False
+    if _INITIALS.fullmatch(word):
+        if len(word) == 1:
+            return False  # "J. K. Rowling"
+        first = _first_word(after)
+        if not first[:1].isupper():
+            return False  # "the U.S. economy"
+        if after[0].isalpha() and first.lower() not in _SENTENCE_OPENERS:
+            return False  # "Dr J.K. Wong", "the U.S. Army" (but "in the U.S. The" ends, as does a quote)
     return True
+
+
+def _first_word(text: str) -> str:
+    match = _WORD.match(text.lstrip("\"'“‘«(["))
+    return match.group() if match else ""
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:

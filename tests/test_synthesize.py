@@ -131,6 +131,12 @@ def _calls(state: Path) -> list[str]:
         ("J. K. Rowling wrote it. She did.", ["J. K. Rowling wrote it.", "She did."]),
         ("Ask for No. 10 today. Please.", ["Ask for No. 10 today.", "Please."]),
         ("The U.S. economy grew. Good.", ["The U.S. economy grew.", "Good."]),
+        # dotted initials before a capital: a name or a noun goes on, a sentence opener or a quote ends
+        ("Dr J.K. Wong said so. Then he left.", ["Dr J.K. Wong said so.", "Then he left."]),
+        ("The U.S. Army moved. It was late.", ["The U.S. Army moved.", "It was late."]),
+        ("Prices rose in the U.K. The Bank acted.", ["Prices rose in the U.K.", "The Bank acted."]),
+        ('They flew to the U.S. "We are ready," he said.', ["They flew to the U.S.", '"We are ready," he said.']),
+        ("It began in the U.S. In May it spread.", ["It began in the U.S.", "In May it spread."]),
         ('He said "stop." Then left.', ['He said "stop."', "Then left."]),
         ("Wait... what happened? Nothing.", ["Wait... what happened?", "Nothing."]),
         ("  spaced \n out   text.  ", ["spaced out text."]),
