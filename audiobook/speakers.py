@@ -223,6 +223,9 @@ BARE_AFTER = (patterns.compile(rf"^[\s,—–-]*{SUBJECT_NP}\s+{ANY_VERB}{BARE_E
 
 # "..., said his mother, Becky Norcott, 38.": the name in apposition after the label.
 APPOSITIVE_NAME = patterns.compile(rf"\s*,\s*(?:{ROLE_PREFIX})?(?P<name>{NAME.pattern})(?=\s*(?:[,.;:!?—–]|$))")
+# "..., said the head librarian, Ruth Caldwell.": the label's own words run on
+# past where the subject pattern stopped ("the head"), then the name.
+LABEL_THEN_NAME = patterns.compile(rf"(?:\s+[a-z][\w’'\-]*){{0,3}}{APPOSITIVE_NAME.pattern}")
 LABEL_START = patterns.compile(rf"(?i:the|an?|one|another|his|her|their|its)\s|{_OWNER}\s")
 
 
@@ -230,7 +233,7 @@ def who_after(head: str, people: People, focus: Focus) -> str | None:
     for pattern in (AFTER_SUBJECT_VERB, AFTER_VERB_SUBJECT):
         m = pattern.match(head)
         if m and pattern is AFTER_VERB_SUBJECT and LABEL_START.match(m.group("np")):
-            app = APPOSITIVE_NAME.match(head, m.end())
+            app = LABEL_THEN_NAME.match(head, m.end())
             words, title = split_title(app.group("name")) if app else ([], None)
             if words:
                 return people.resolve(" ".join(words), title)

@@ -45,6 +45,18 @@ def test_said_name_after_the_quote():
         ("We ran out of salt,", "Owen Pryce")]
 
 
+def test_said_a_role_of_several_words_then_the_name():
+    # the role's words run on past "the head": the name after them is the speaker,
+    # and each quote keeps its own, not the one named just before
+    assert quotes([
+        "“We waited,” said the head librarian, Ruth Caldwell.",
+        "“It was worth it,” said the chief executive, Tom Reyes.",
+        "“Good,” said the owner of the bakery, Ann Lee.",
+        "“Fine,” said the mayor, Joe Bright.",
+    ]) == [("We waited,", "Ruth Caldwell"), ("It was worth it,", "Tom Reyes"), ("Good,", "Ann Lee"),
+           ("Fine,", "Joe Bright")]
+
+
 def test_name_says_present_tense():
     assert quotes(["“Nobody reads the small print,” Lena Voss says."]) == [
         ("Nobody reads the small print,", "Lena Voss")]
