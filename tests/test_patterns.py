@@ -92,3 +92,13 @@ def test_the_program_keeps_its_patterns_for_the_next_run(tmp_path):
     assert len(saved) == 1 and saved[0].stat().st_size > 10_000
     again = subprocess.run([sys.executable, "-c", code, str(article)], env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and again.stdout == first.stdout
+
+
+def test_a_cache_that_cannot_be_written_costs_nothing_but_time(cache, monkeypatch, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setattr(patterns, "_path", lambda: blocker / "regex.marshal")
+    compiled = patterns.compile(r"(?P<word>\w+) said")
+    patterns.save()  # no error: the next run compiles again
+    assert compiled.match("Ann said").group("word") == "Ann"
+    assert blocker.read_text() == "a file where the cache folder would go"
