@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import sys
 
-#: the options that may come before the command
+#: the options that may come before the command (--debug, --verbose)
 _GLOBAL_FLAGS = ("--debug", "-v", "--verbose")
 
 
 def build_engine(argv: list[str]) -> str | None:
     """The engine a local ``build`` in ``argv`` will speak with; None for any other command."""
     args = list(argv)
-    while args and args[0] in _GLOBAL_FLAGS:
-        args.pop(0)
+    if args and args[0] in _GLOBAL_FLAGS:
+        return None  # a diagnostic run: its workers log, and are started once logging is set up
     if not args or args[0] != "build" or "-h" in args or "--help" in args:
         return None
     engine = "auto"

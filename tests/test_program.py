@@ -8,7 +8,7 @@ from audiobook.program import build_engine
 
 @pytest.mark.parametrize("argv, engine", [
     (["build", "a.txt"], "auto"),
-    (["-v", "--debug", "build", "a.txt", "-o", "out"], "auto"),
+    (["-v", "--debug", "build", "a.txt", "-o", "out"], None),  # logging workers start with logging set up
     (["build", "--engine", "pyttsx3", "a.txt"], "pyttsx3"),
     (["build", "a.txt", "--engine=espeak"], "espeak"),
     (["build", "a.txt", "--dask-scheduler", "tcp://h:8786"], None),  # the cluster speaks
