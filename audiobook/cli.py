@@ -149,6 +149,10 @@ class _OneLineGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+#: seconds the program waits on the way out for threads still running
+_THREADS_GRACE = 10.0
+
+
 def run() -> None:
     """The ``audiobook`` program (and ``python -m audiobook``): :func:`main`,
     then a quick exit.
@@ -174,9 +178,13 @@ def run() -> None:
     elif not isinstance(code, int):  # sys.exit("message"), as Python would print it
         print(code, file=sys.stderr)
         code = 1
+    import time
+
+    deadline = time.monotonic() + _THREADS_GRACE
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+            # ours are all joined by now; a library's idle one must not hold the exit for ever
+            thread.join(max(0.0, deadline - time.monotonic()))
     synthesize = sys.modules.get("audiobook.synthesize")
     if synthesize is not None:  # a worker started early for a build that did not need it
         synthesize.close_prestarted()
