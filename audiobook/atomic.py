@@ -14,7 +14,9 @@ SIGTERM turned into an exception by the CLI), the temporary files are removed.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,39 @@ from .errors import OutputError
 
 #: what every temporary name made here ends with, before the final suffix
 TEMP_MARK = ".partial"
+
+#: the temporary files of an episode, by the names given them here
+#: (".news.k3x9_q2a.partial.mp3") and by the encoders (".news.mp3.4242.part",
+#: ".news.mp3.4242.1.part"): what a build killed outright leaves behind
+_LEFTOVER = re.compile(r"\..+\.(?:[a-z0-9_]{8}\.partial\.[A-Za-z0-9]+|\d+(?:\.\d+)?\.part)")
+#: a temporary file untouched for this long belongs to no running build: they
+#: are written without pause and renamed within seconds of their last write
+#: (the age, not the process id, decides: builds on other machines may share
+#: the folder)
+STALE_AFTER = 3600.0
+
+
+def sweep_leftovers(folder: Path, *, older_than: float = STALE_AFTER) -> int:
+    """Remove from ``folder`` the temporary files of builds that were killed
+    outright (SIGKILL, a power cut), which had no chance to clean up; returns
+    how many.  Only hidden files named as this program names them, and not
+    written to for ``older_than`` seconds, are touched."""
+    removed, now = 0, time.time()
+    try:
+        entries = os.scandir(folder)
+    except OSError:
+        return 0
+    with entries:
+        for entry in entries:
+            if not (entry.name.startswith(".") and _LEFTOVER.fullmatch(entry.name)):
+                continue
+            try:
+                if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > older_than:
+                    os.unlink(entry.path)
+                    removed += 1
+            except OSError:
+                pass  # gone already, or not ours to remove
+    return removed
 
 
 def temp_beside(final: Path) -> Path:

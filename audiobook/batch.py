@@ -171,6 +171,7 @@ def build_batch(
     import threading
 
     targets = check_outputs(sources, out)
+    _sweep(targets, out)
     outcomes: dict[int, Outcome] = {}
     lock = threading.Lock()  # encodes finish in threads
 
@@ -199,6 +200,17 @@ def build_batch(
     if todo:
         _build_all(sources, targets, keys, todo, out, options, progress, on_encode, finish, fail)
     return [outcomes[i] for i in range(len(sources))]
+
+
+def _sweep(targets: Sequence[Path | None], out: Path) -> None:
+    """Remove what builds killed outright left in the output folders."""
+    from .atomic import sweep_leftovers
+
+    folders = {t.parent for t in targets if t is not None} | ({out} if out.suffix.lower() != ".mp3" else set())
+    for folder in sorted(folders):
+        removed = sweep_leftovers(folder)
+        if removed:
+            log.info("removed %d temporary file(s) of an earlier build that was killed, in %s", removed, folder)
 
 
 def _named_by_title(source: str, out: Path, options: Options) -> Path | None:
