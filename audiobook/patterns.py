@@ -31,6 +31,10 @@ from pathlib import Path
 #: empty one); this cache belongs with the program, like its bytecode
 _FILE = f"regex-{sys.implementation.cache_tag}-{sys.hexversion:x}.marshal"
 
+#: more programs than this in the file (edited lexicons and profiles each add
+#: one), and it is written with only those this run used
+_MAX_PROGRAMS = 400
+
 _lock = threading.Lock()
 _objects: dict[tuple[str, int], re.Pattern] = {}  # this process's patterns
 _programs: dict[tuple[str, int], tuple] | None = None  # from the file, and new ones
@@ -68,10 +72,13 @@ def save() -> None:
         if not _new or _programs is None:
             return
         path = _path()
+        programs = _programs
+        if len(programs) > _MAX_PROGRAMS:
+            programs = {key: program for key, program in programs.items() if key in _objects}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            partial.write_bytes(marshal.dumps(_programs))
+            partial.write_bytes(marshal.dumps(programs))
             os.replace(partial, path)
             _new = False
         except (OSError, ValueError):

@@ -102,3 +102,17 @@ def test_a_cache_that_cannot_be_written_costs_nothing_but_time(cache, monkeypatc
     patterns.save()  # no error: the next run compiles again
     assert compiled.match("Ann said").group("word") == "Ann"
     assert blocker.read_text() == "a file where the cache folder would go"
+
+
+def test_the_file_keeps_only_this_runs_patterns_once_it_grows_large(cache, monkeypatch):
+    monkeypatch.setattr(patterns, "_MAX_PROGRAMS", 3)
+    for word in ("one", "two", "three"):
+        patterns.compile(word)
+    patterns.save()
+    patterns._objects.clear()
+    patterns._programs = None
+    patterns.compile("four")  # a fourth, in a later run (an edited lexicon, say)
+    patterns.compile("two")
+    patterns.save()
+    patterns._programs = None
+    assert sorted(p for p, _ in patterns._load()) == ["four", "two"]
