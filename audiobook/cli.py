@@ -167,6 +167,7 @@ def run() -> None:
     callers (tests, ``CliRunner``) call ``main`` and keep the normal exit.
     """
     import os
+    import time
 
     try:
         main(prog_name="audiobook")
@@ -178,8 +179,6 @@ def run() -> None:
     elif not isinstance(code, int):  # sys.exit("message"), as Python would print it
         print(code, file=sys.stderr)
         code = 1
-    import time
-
     deadline = time.monotonic() + _THREADS_GRACE
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:

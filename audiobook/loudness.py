@@ -462,17 +462,14 @@ class Leveller:
         """Whether the planned gain brings any peak near the ceiling."""
         return self._peak * self.gain > self.limiter.ceiling / 2
 
-    def early_trials(self, samples: "np.ndarray") -> tuple[float, ...]:
+    def early_trials(self, frames: int) -> tuple[float, ...]:
         """Gains (dB) to ``predict`` at before the plan is known: around the
-        gain that would bring ``samples`` (the first clip) to the target;
-        () when they are silent."""
-        np = _np()
-        if len(samples) == 0:
+        gain that would bring what was measured so far (the first clip,
+        ``frames`` long) to the target; () when that was silent."""
+        energy = float(self.meter.energy.sum())
+        if frames <= 0 or energy <= 0:
             return ()
-        energy = float(np.sum(self.meter.step_energies(samples, 0)[1]))
-        if energy <= 0:
-            return ()
-        centre = self.target - (_OFFSET + 10 * math.log10(energy / len(samples)))
+        centre = self.target - (_OFFSET + 10 * math.log10(energy / frames))
         return tuple(centre + t for t in _EARLY_TRIALS_DB)
 
     def predicted_for(self, gain_db: float) -> bool:

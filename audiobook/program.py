@@ -19,7 +19,7 @@ _GLOBAL_FLAGS = ("--debug", "-v", "--verbose")
 
 def build_engine(argv: list[str]) -> str | None:
     """The engine a local ``build`` in ``argv`` will speak with; None for any other command."""
-    args = list(argv)
+    args = argv
     if args and args[0] in _GLOBAL_FLAGS:
         return None  # a diagnostic run: its workers log, and are started once logging is set up
     if not args or args[0] != "build" or "-h" in args or "--help" in args:

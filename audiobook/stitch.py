@@ -508,13 +508,15 @@ class Measured:
         def measure(clip: Clip, start: int) -> int:
             nonlocal leveller, trials
             samples = _read_samples(clip.path)
+            first = leveller is None
             if leveller is None:
                 leveller = Leveller(clip.rate, self.loudness + _MP3_LOSS_DB, self.true_peak, margin=_MP3_PEAK_MARGIN_DB)
+            leveller.measure(samples, start)
+            if first:
                 # what limiting will take is learnt in this pass too, at gains
                 # guessed from the first clip, so the encoder need not wait
                 # for a second one (see Leveller.predicted_for)
-                trials = leveller.early_trials(samples)
-            leveller.measure(samples, start)
+                trials = leveller.early_trials(len(samples))
             if trials:
                 leveller.predict(samples, start, trials)
             return len(samples)
