@@ -628,7 +628,7 @@ def _run_workers(
 
     own = pool is None or pool.spec != spec
     if own:
-        pool = WorkerPool(spec)
+        pool = _take_prestarted(spec) or WorkerPool(spec)
     assert pool is not None
     workers = pool.workers
     queue = deque(tasks)
@@ -638,7 +638,7 @@ def _run_workers(
     startup_failures = 0
 
     def limit(key: str) -> float:
-        return timeout if timeout is not None else 10.0 + 0.2 * word_count(tasks[key][0])
+        return timeout if timeout is not None else 10.0 + 0.2 * words[key]
 
     def send(worker: _Worker, now: float) -> None:
         key = queue.popleft()
@@ -705,7 +705,7 @@ def _run_workers(
                         w.ready, w.rate, w.deadline = True, key, float("inf")
                     elif kind == "ok":
                         left -= words[key]
-                        w.tasks = deque(t for t in w.tasks if t[0] != key)  # the first: workers answer in order
+                        w.tasks.popleft()  # its first: a worker answers in the order it was sent
                         w.deadline = now + limit(w.task) if w.tasks else float("inf")
                         on_done(key, w.rate, payload)
                     elif kind == "fatal":
