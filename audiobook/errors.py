@@ -46,6 +46,10 @@ class OutputError(AudiobookError):
     exit_code = 2
 
 
+#: what to do when the output folder's disk is full (an OutputError's hint)
+DISK_FULL_HINT = "free some space on that disk, or choose another folder with -o, then build again"
+
+
 class DependencyError(AudiobookError):
     """A program or library the tool needs (eSpeak NG, ffmpeg) is missing."""
 

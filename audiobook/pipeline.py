@@ -26,13 +26,11 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 
-from .errors import AudiobookError, InputError, OutputError
+from .errors import DISK_FULL_HINT, AudiobookError, InputError, OutputError
 from .models import NARRATION, Article, Chapter, Script, Segment
 
 Progress = Callable[[int, int], None]
 
-#: what to do when the output folder's disk is full
-DISK_FULL_HINT = "free some space on that disk, or choose another folder with -o, then build again"
 #: the show name drawn on a default cover when no --show is given
 DEFAULT_SHOW = "Audio edition"
 

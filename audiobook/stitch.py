@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, BinaryIO, NamedTuple, TypeVar, cast
 
-from .errors import DependencyError, InputError, OutputError, StitchError
+from .errors import DISK_FULL_HINT, DependencyError, InputError, OutputError, StitchError
 from .models import QUOTE, Clip, Script, ScriptSegment
 
 # loudness.py's constants are plain numbers, but importing it is cheap only
@@ -895,7 +895,7 @@ def _ffmpeg_failed(returncode: int | None, errlog: IO[bytes], out_path: Path) ->
     if b"No space left on device" in errlog.read():
         return OutputError(
             f"cannot write the MP3 in {out_path.parent}: the disk is full",
-            hint="free some space on that disk, or choose another folder with -o, then build again",
+            hint=DISK_FULL_HINT,
         )
     return StitchError(
         f"ffmpeg failed (exit {returncode}): {why}",

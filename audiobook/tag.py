@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .errors import OutputError, TagError
+from .errors import DISK_FULL_HINT, OutputError, TagError
 from .models import Chapter, Script
 
 if TYPE_CHECKING:  # mutagen is imported lazily: start-up time counts
@@ -373,7 +373,7 @@ def _save(tags: ID3, mp3_path: Path, id3_version: int, name: Path | None = None)
     except (MutagenError, OSError) as exc:
         why = _why(exc)
         if why == _DISK_FULL:  # the output folder's problem, as for the episode's other files
-            raise OutputError(f"cannot write tags to {name or mp3_path}: {why}", hint="free some space on that disk, or choose another folder with -o, then build again") from exc
+            raise OutputError(f"cannot write tags to {name or mp3_path}: {why}", hint=DISK_FULL_HINT) from exc
         raise TagError(f"cannot write tags to {name or mp3_path}: {why}", hint=_HINT) from exc
 
 
