@@ -22,13 +22,12 @@ from dataclasses import dataclass
 
 from . import __version__
 from .errors import LoadError
+from .load import MAX_BYTES  # the largest page accepted, as for an article file
 
 log = logging.getLogger(__name__)
 
 #: seconds to wait for the connection, and then for each read
 TIMEOUT = 20.0
-#: the largest page accepted (as for an article file)
-MAX_BYTES = 50 * 1024 * 1024
 #: fetched pages kept for the load that follows the build-key check, at most this many bytes
 CACHE_BYTES = 256 * 1024 * 1024
 USER_AGENT = f"audiobook/{__version__} (offline podcast maker; one request per article)"
