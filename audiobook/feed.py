@@ -184,10 +184,11 @@ def read_episode(mp3: Path) -> Episode:
         path = mp3.with_name(mp3.stem + suffix)
         return path if path.is_file() else None
 
+    link = _web_address((script.url or script.source) if script else tags.get("url"))
     return Episode(
         mp3=mp3,
         title=(script.title if script else None) or tags.get("title") or mp3.stem,
-        description=_describe(script, tags, mp3.stem),
+        description=_describe(script, tags, mp3.stem, link),
         author=(script.author if script else None) or tags.get("artist"),
         published=_published(date, stat.st_mtime),
         duration=duration,
@@ -195,7 +196,7 @@ def read_episode(mp3: Path) -> Episode:
         cover=next(filter(None, map(beside, COVER_SUFFIXES)), None),
         transcripts=tuple((p, kind) for s, kind in TRANSCRIPT_TYPES.items() if (p := beside(s))),
         chapters=beside(CHAPTERS_SUFFIX),
-        link=_web_address((script.url or script.source) if script else tags.get("url")),
+        link=link,
     )
 
 
@@ -306,8 +307,9 @@ def _read_script(path: Path) -> Script | None:
         return None
 
 
-def _describe(script: Script | None, tags: dict[str, str], stem: str) -> str:
-    """The first paragraph of the article (not the headline), cut to a few sentences."""
+def _describe(script: Script | None, tags: dict[str, str], stem: str, source: str | None) -> str:
+    """The first paragraph of the article (not the headline), cut to a few
+    sentences, then the chapters and ``source`` (the article's web address)."""
     title = (script.title if script else tags.get("title")) or stem
     paragraphs = script.paragraphs if script else tags.get("transcript", "").split("\n\n")
     body = [p.strip() for p in paragraphs if p.strip() and p.strip() != title.strip()]
@@ -316,7 +318,6 @@ def _describe(script: Script | None, tags: dict[str, str], stem: str) -> str:
         parts.append("Chapters: " + "; ".join(
             f"{c.title} ({_clock(c.start)})" if c.start is not None else c.title for c in script.chapters
         ))
-    source = _web_address(script.url or script.source) if script else _web_address(tags.get("url"))
     if source:
         parts.append(f"Source: {source}")
     return "\n\n".join(parts)
