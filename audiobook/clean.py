@@ -31,7 +31,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from . import patterns
-from .load import LazyPattern, split_paragraphs
+from .load import split_paragraphs
+from .patterns import LazyPattern
 from .models import Article
 
 log = logging.getLogger(__name__)

@@ -34,6 +34,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from . import patterns
+from .patterns import LazyPattern
 from .errors import LoadError
 from .models import Article
 
@@ -56,22 +57,6 @@ _URL = patterns.compile(r"^https?://", re.I)
 def is_url(source: str) -> bool:
     """True for an http:// or https:// address (what ``load`` fetches)."""
     return bool(_URL.match(str(source)))
-
-
-class LazyPattern:
-    """A regular expression compiled when first used, not at import: start-up
-    time counts, and most of these serve one kind of input."""
-
-    __slots__ = ("_args", "_compiled")
-
-    def __init__(self, pattern: str | bytes, flags: int = 0) -> None:
-        self._args = (pattern, flags)
-        self._compiled: re.Pattern | None = None
-
-    def __getattr__(self, name: str):
-        if self._compiled is None:
-            self._compiled = patterns.compile(*self._args)
-        return getattr(self._compiled, name)
 
 
 def load(source: str | Path, *, keep_page: bool = False) -> Article:

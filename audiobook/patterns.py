@@ -65,6 +65,22 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern:  # noqa: A001 - re.comp
         return compiled
 
 
+class LazyPattern:
+    """A regular expression compiled (by :func:`compile`) when first used, not
+    at import: start-up time counts, and many patterns serve one kind of input."""
+
+    __slots__ = ("_args", "_compiled")
+
+    def __init__(self, pattern: str | bytes, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+        self._compiled: re.Pattern | None = None
+
+    def __getattr__(self, name: str):
+        if self._compiled is None:
+            self._compiled = compile(*self._args)
+        return getattr(self._compiled, name)
+
+
 def save() -> None:
     """Write the programs compiled anew in this run (quietly does nothing if it cannot)."""
     global _new
