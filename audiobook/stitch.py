@@ -498,21 +498,21 @@ class Measured:
 
     def run(self) -> None:
         """Measure every clip as it comes (returns early, measuring nothing, if closed first)."""
-        from .loudness import Leveller
-
         if not self._clips:
             return
-        leveller: Leveller | None = None
+        clips = self._in_order()
+        try:
+            first = next(clips)  # the leveller and the layout's pauses need the clips' rate
+        except _Abandoned:
+            return
+        leveller = _leveller(first.rate, self.loudness, self.true_peak)
         trials: tuple[float, ...] = ()
 
         def measure(clip: Clip, start: int) -> int:
-            nonlocal leveller, trials
+            nonlocal trials
             samples = _read_samples(clip.path)
-            first = leveller is None
-            if leveller is None:
-                leveller = Leveller(clip.rate, self.loudness + _MP3_LOSS_DB, self.true_peak, margin=_MP3_PEAK_MARGIN_DB)
             leveller.measure(samples, start)
-            if first:
+            if clip is first:
                 # what limiting will take is learnt in this pass too, at gains
                 # guessed from the first clip, so the encoder need not wait
                 # for a second one (see Leveller.predicted_for)
@@ -521,13 +521,11 @@ class Measured:
                 leveller.predict(samples, start, trials)
             return len(samples)
 
-        clips = self._in_order()
         try:
-            first = next(clips)  # the layout's pauses need the clips' rate
             _, total = _walk(self.script, itertools.chain([first], clips), first.rate, self.pauses, measure)
         except _Abandoned:
             return
-        self._done = (leveller, total) if leveller is not None else None
+        self._done = (leveller, total)
 
     def result(self, like: Leveller, rate: int) -> tuple[Leveller, int] | None:
         """The measured leveller and total frames, if the walk finished with the
@@ -687,6 +685,14 @@ def _log_done(leveller: Leveller | None, loudness: float | None, true_peak: floa
     log.info("stitched %d clips into %s: %.1f s of audio", clips, out_path, seconds)
 
 
+def _leveller(rate: int, loudness: float, true_peak: float) -> Leveller:
+    """An episode's leveller for ``loudness`` LUFS and ``true_peak`` dBTP in the
+    MP3: the encoder's loss of loudness and rise of peaks allowed for."""
+    from .loudness import Leveller
+
+    return Leveller(rate, loudness + _MP3_LOSS_DB, true_peak, margin=_MP3_PEAK_MARGIN_DB)
+
+
 def _plan_levels(
     script: Script,
     clips: Sequence[Clip],
@@ -705,9 +711,7 @@ def _plan_levels(
     when the gain reaches the limiter, predicts what limiting takes away
     (skipped too when ``measured`` predicted it at gains around the plan).
     """
-    from .loudness import Leveller
-
-    leveller = Leveller(rate, loudness + _MP3_LOSS_DB, true_peak, margin=_MP3_PEAK_MARGIN_DB)
+    leveller = _leveller(rate, loudness, true_peak)
 
     def measure(clip: Clip, start: int) -> int:
         samples = _read_samples(clip.path)
