@@ -64,14 +64,8 @@ def run(cmd: list[str], env: dict | None = None, sample: bool = True) -> tuple[f
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak, done = 0, threading.Event()
-    if not sample:
-        _, err = proc.communicate()
-        wall = time.perf_counter() - start
-        if proc.returncode:
-            sys.exit(f"bench: {' '.join(cmd[:4])} ... failed:\n{err.decode(errors='replace')[-2000:]}")
-        return wall, 0
 
-    def sample() -> None:
+    def watch() -> None:
         nonlocal peak
         try:
             root = psutil.Process(proc.pid)
@@ -90,12 +84,14 @@ def run(cmd: list[str], env: dict | None = None, sample: bool = True) -> tuple[f
             peak = max(peak, total)
             done.wait(0.02)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    sampler = threading.Thread(target=watch, daemon=True)
+    if sample:
+        sampler.start()
     _, err = proc.communicate()
     wall = time.perf_counter() - start
     done.set()
-    sampler.join()
+    if sample:
+        sampler.join()
     if proc.returncode:
         sys.exit(f"bench: {' '.join(cmd[:4])} ... failed:\n{err.decode(errors='replace')[-2000:]}")
     return wall, peak
