@@ -139,7 +139,7 @@ def profile(text_file: Path, out: Path, encode_jobs: int | None) -> None:
     timed(mp3join, "_encode_parallel", "stitch: level + encode (parallel)")
     timed(stitch, "_stream", "stitch: level + encode (one ffmpeg)")
     timed(tag, "tag", "tag (ID3, cover, transcript)")
-    timed(transcript, "write_sidecars", "sidecars")
+    timed(transcript, "sidecars", "sidecars (transcripts)")
     start = time.perf_counter()
     pipeline.build_episode(str(text_file), out)
     total = time.perf_counter() - start
